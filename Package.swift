@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 6 language mode (strict concurrency) applies to every target through the tools version.
+let package = Package(
+    name: "swift-kafka-streams",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Streams", targets: ["Streams"]),
+        .library(name: "StreamsTestKit", targets: ["StreamsTestKit"]),
+        .library(name: "ZMart", targets: ["ZMart"]),
+        .executable(name: "zmart", targets: ["zmart"]),
+    ],
+    dependencies: [
+        // The `zmart` command line.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `KStream.print` and runtime logs go to a swift-log Logger, the ecosystem's logging API.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "Streams",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "StreamsTestKit", dependencies: ["Streams"]),
+        .target(name: "ZMart", dependencies: ["Streams"]),
+        .executableTarget(
+            name: "zmart",
+            dependencies: [
+                "ZMart", "Streams",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "StreamsTests", dependencies: ["Streams", "StreamsTestKit"]),
+        .testTarget(name: "StreamsTestKitTests", dependencies: ["Streams", "StreamsTestKit"]),
+        .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
+        .testTarget(name: "zmartTests", dependencies: ["zmart"]),
+    ]
+)

@@ -1,0 +1,16 @@
+@usableFromInline
+final class KStreamMap<Key, Value, NewKey, NewValue>: Processor {
+    @usableFromInline let transform: @Sendable (Key, Value) throws -> (key: NewKey, value: NewValue)
+    @usableFromInline var context: ProcessorContext<NewKey, NewValue>!
+
+    @inlinable init(_ transform: @escaping @Sendable (Key, Value) throws -> (key: NewKey, value: NewValue)) {
+        self.transform = transform
+    }
+
+    @inlinable func initialize(context: ProcessorContext<NewKey, NewValue>) { self.context = context }
+
+    @inlinable func process(_ record: Record<Key, Value>) throws {
+        let (key, value) = try transform(record.key, record.value)
+        try context.forward(record.with(key: key, value: value))
+    }
+}

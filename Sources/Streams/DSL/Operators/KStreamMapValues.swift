@@ -1,0 +1,13 @@
+@usableFromInline
+final class KStreamMapValues<Key, Value, NewValue>: Processor {
+    @usableFromInline let transform: @Sendable (Value) throws -> NewValue
+    @usableFromInline var context: ProcessorContext<Key, NewValue>!
+
+    @inlinable init(_ transform: @escaping @Sendable (Value) throws -> NewValue) { self.transform = transform }
+
+    @inlinable func initialize(context: ProcessorContext<Key, NewValue>) { self.context = context }
+
+    @inlinable func process(_ record: Record<Key, Value>) throws {
+        try context.forward(record.withValue(try transform(record.value)))
+    }
+}

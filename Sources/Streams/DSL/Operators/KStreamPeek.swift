@@ -1,0 +1,19 @@
+/// `peek` (forwards) and `foreach` (terminal).
+@usableFromInline
+final class KStreamPeek<Key, Value>: Processor {
+    @usableFromInline let action: @Sendable (Key, Value) throws -> Void
+    @usableFromInline let forwards: Bool
+    @usableFromInline var context: ProcessorContext<Key, Value>!
+
+    @inlinable init(_ action: @escaping @Sendable (Key, Value) throws -> Void, forward: Bool) {
+        self.action = action
+        self.forwards = forward
+    }
+
+    @inlinable func initialize(context: ProcessorContext<Key, Value>) { self.context = context }
+
+    @inlinable func process(_ record: Record<Key, Value>) throws {
+        try action(record.key, record.value)
+        if forwards { try context.forward(record) }
+    }
+}

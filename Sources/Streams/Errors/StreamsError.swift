@@ -1,0 +1,80 @@
+/// The error type of the Streams module.
+///
+/// It carries a ``code`` to switch on, a human-readable ``message``, the record ``location``
+/// (topic, partition, offset) where one is known, and the ``underlying`` error.
+///
+/// Messages never contain a record's key or value: records may hold personal data such as
+/// card numbers. They name where the record is and what was wrong with it.
+public struct StreamsError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. New codes may be added; switch with a `default`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case deserialization, serialization, invalidTopology, processing, invalidConfiguration
+            case unknownTopic, illegalState, production
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// Bytes could not be turned into a key or value.
+        public static let deserialization = Code(.deserialization)
+        /// A key or value could not be turned into bytes.
+        public static let serialization = Code(.serialization)
+        /// The topology is not a valid graph (unknown parent, duplicate name, cycle, …).
+        public static let invalidTopology = Code(.invalidTopology)
+        /// A processor failed while processing a record.
+        public static let processing = Code(.processing)
+        /// A configuration value is missing or wrong.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// A topic the topology needs does not exist.
+        public static let unknownTopic = Code(.unknownTopic)
+        /// An operation was called in a state that does not allow it.
+        public static let illegalState = Code(.illegalState)
+        /// A record could not be written to its topic.
+        public static let production = Code(.production)
+
+        /// The code's name, e.g. `deserialization`.
+        public var description: String { base.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// What went wrong, without any record content.
+    public var message: String
+    /// The record being handled, where known.
+    public var location: RecordMetadata?
+    /// The processor node that was handling the record, where known.
+    public var node: String?
+    /// The error that caused this one, if any.
+    public var underlying: (any Error)?
+
+    /// Creates an error.
+    /// - Parameters:
+    ///   - code: What kind of failure this is.
+    ///   - message: What went wrong; must not contain record content.
+    ///   - location: The record being handled, where known.
+    ///   - node: The processor node handling it, where known.
+    ///   - underlying: The cause.
+    public init(
+        _ code: Code, _ message: String, location: RecordMetadata? = nil, node: String? = nil,
+        underlying: (any Error)? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.location = location
+        self.node = node
+        self.underlying = underlying
+    }
+
+    /// `code: message (at topic-partition@offset, node N): cause`.
+    public var description: String {
+        var text = "\(code): \(message)"
+        var place: [String] = []
+        if let location { place.append("at \(location)") }
+        if let node { place.append("node \(node)") }
+        if !place.isEmpty { text += " (" + place.joined(separator: ", ") + ")" }
+        if let underlying {
+            text += ": " + String(describing: underlying)
+        }
+        return text
+    }
+}

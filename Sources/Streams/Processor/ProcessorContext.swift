@@ -1,0 +1,105 @@
+import Logging
+
+/// What a processor sees of its task: where to forward records, the current record's
+/// metadata, the clocks, and punctuation scheduling.
+///
+/// A context belongs to one processor node of one task and must not leave it.
+public final class ProcessorContext<KeyOut, ValueOut> {
+    @usableFromInline let task: TaskContext
+    @usableFromInline let nodeName: String
+    @usableFromInline var children: [Downstream<KeyOut, ValueOut>] = []
+    @usableFromInline var childrenByName: [String: Downstream<KeyOut, ValueOut>] = [:]
+
+    @usableFromInline
+    init(task: TaskContext, nodeName: String) {
+        self.task = task
+        self.nodeName = nodeName
+    }
+
+    /// The application id, e.g. `zmart`.
+    public var applicationId: String { task.applicationId }
+
+    /// The task this processor belongs to.
+    public var taskId: TaskId { task.taskId }
+
+    /// The name of this processor node.
+    public var name: String { nodeName }
+
+    /// The names of the child nodes, in the order records are forwarded to them.
+    public var childNames: [String] { children.map(\.name) }
+
+    /// Topic, partition and offset of the record being processed; `nil` inside a punctuation.
+    public var recordMetadata: RecordMetadata? { task.currentMetadata }
+
+    /// The task's stream time: the largest timestamp seen so far, or `Int64.min` before the
+    /// first record.
+    public var currentStreamTime: Int64 { task.streamTime }
+
+    /// The runtime's wall-clock time in milliseconds since the epoch (virtual in the driver).
+    public var currentSystemTime: Int64 { task.wallClock() }
+
+    /// The logger of this task, with the application id, task and node in its metadata.
+    public var logger: Logger {
+        var logger = task.logger
+        logger[metadataKey: "node"] = .string(nodeName)
+        return logger
+    }
+
+    /// Sends a record to every child node, in order.
+    /// - Throws: The first error a child throws.
+    @inlinable
+    public func forward(_ record: Record<KeyOut, ValueOut>) throws {
+        for child in children {
+            try child.receive(record)
+        }
+    }
+
+    /// Sends a record to one child node.
+    /// - Parameters:
+    ///   - record: The record.
+    ///   - child: The child's name.
+    /// - Throws: ``StreamsError`` (``StreamsError/Code/illegalState``) if there is no such
+    ///   child, or the child's error.
+    @inlinable
+    public func forward(_ record: Record<KeyOut, ValueOut>, to child: String) throws {
+        guard let downstream = childrenByName[child] else {
+            throw StreamsError(
+                .illegalState, "node \(nodeName) has no child named \(child)",
+                location: task.currentMetadata, node: nodeName)
+        }
+        try downstream.receive(record)
+    }
+
+    /// Calls `punctuator` regularly, on stream time or on wall-clock time.
+    ///
+    /// On stream time the first call comes with the first record and then whenever stream time
+    /// has advanced by `interval`; on wall-clock time, every `interval` of the runtime's clock.
+    /// Missed intervals are not replayed: one call catches up.
+    /// - Parameters:
+    ///   - interval: Time between calls; at least 1 ms.
+    ///   - type: The clock.
+    ///   - punctuator: Receives the time of the call in milliseconds.
+    /// - Returns: A handle that cancels the schedule.
+    @discardableResult
+    public func schedule(
+        every interval: Duration, on type: PunctuationType,
+        _ punctuator: @escaping (_ timestamp: Int64) throws -> Void
+    ) -> Cancellable {
+        let millis = max(1, interval.milliseconds)
+        return task.schedule(node: nodeName, intervalMillis: millis, type: type, punctuator: punctuator)
+    }
+
+    /// Asks the runtime to commit this task's progress soon (after the current record).
+    public func commit() { task.commitRequested = true }
+}
+
+@available(*, unavailable, message: "a processor context is confined to its task")
+extension ProcessorContext: Sendable {}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,259 @@
+import Synchronization
+
+/// Topics held in memory, with partitions, offsets and committed consumer offsets as a Kafka
+/// cluster keeps them.
+///
+/// The in-memory runtime, the test driver and the `zmart` demo read and write it. Every
+/// partition is an append-only log; an optional retention limit drops its oldest records, as
+/// Kafka's `retention.bytes` does, and readers that fall behind see the gap.
+///
+/// ```swift
+/// let cluster = InMemoryCluster()
+/// try cluster.createTopic("transactions", partitions: 4)
+/// try cluster.send(Record(key: "C-1", value: purchase, timestamp: now),
+///                  to: "transactions", key: .string, value: .json(Purchase.self))
+/// ```
+public final class InMemoryCluster: Sendable {
+    private struct Topic {
+        let partitions: [PartitionLog]
+        var roundRobin: Int32 = 0
+    }
+
+    private struct State {
+        var topics: [TopicName: Topic] = [:]
+        var committed: [String: [TopicPartition: Int64]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an empty cluster.
+    public init() {}
+
+    /// Creates a topic.
+    /// - Parameters:
+    ///   - name: The topic's name.
+    ///   - partitions: Its number of partitions, at least 1.
+    ///   - retentionBytes: Bytes kept per partition before the oldest records are dropped;
+    ///     `nil` keeps everything.
+    /// - Throws: ``StreamsError`` if the topic exists or `partitions` is less than 1.
+    public func createTopic(_ name: TopicName, partitions: Int32 = 1, retentionBytes: Int? = nil) throws {
+        guard partitions >= 1 else {
+            throw StreamsError(.invalidConfiguration, "topic \(name) needs at least one partition, not \(partitions)")
+        }
+        try state.withLock { state in
+            guard state.topics[name] == nil else {
+                throw StreamsError(.invalidConfiguration, "topic \(name) already exists")
+            }
+            state.topics[name] = Topic(
+                partitions: (0..<partitions).map { _ in PartitionLog(retentionBytes: retentionBytes) })
+        }
+    }
+
+    /// Whether a topic exists.
+    public func hasTopic(_ name: TopicName) -> Bool {
+        state.withLock { $0.topics[name] != nil }
+    }
+
+    /// The topics and their partition counts.
+    public var topics: [TopicName: Int32] {
+        state.withLock { $0.topics.mapValues { Int32($0.partitions.count) } }
+    }
+
+    /// The number of partitions of a topic.
+    /// - Throws: ``StreamsError`` (``StreamsError/Code/unknownTopic``) if it does not exist.
+    public func partitionCount(of topic: TopicName) throws -> Int32 {
+        Int32(try log(topic, 0).partitionCount)
+    }
+
+    /// The offset the next record of a partition will get.
+    public func endOffset(of topic: TopicName, partition: Int32) throws -> Int64 {
+        try log(topic, partition).log.endOffset
+    }
+
+    /// The first offset still kept in a partition.
+    public func startOffset(of topic: TopicName, partition: Int32) throws -> Int64 {
+        try log(topic, partition).log.startOffset
+    }
+
+    /// The total number of records ever written to a topic (sum of end offsets).
+    public func recordCount(of topic: TopicName) throws -> Int64 {
+        let count = try partitionCount(of: topic)
+        return try (0..<count).reduce(0) { $0 + (try endOffset(of: topic, partition: $1)) }
+    }
+
+    /// Writes one record as bytes.
+    /// - Parameters:
+    ///   - topic: The topic.
+    ///   - partition: The partition, or `nil` for the default: murmur2 of the key, round-robin
+    ///     for a null key.
+    ///   - key: Key bytes, `nil` for null.
+    ///   - value: Value bytes, `nil` for null.
+    ///   - timestamp: The record's timestamp.
+    ///   - headers: The record's headers.
+    /// - Returns: Where the record was written.
+    /// - Throws: ``StreamsError`` for an unknown topic or a partition out of range.
+    @discardableResult
+    public func send(
+        topic: TopicName, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, timestamp: Int64,
+        headers: Headers = Headers()
+    ) throws -> RecordMetadata {
+        var staged = StagedRecords()
+        func add(_ k: UnsafeRawBufferPointer?) {
+            if let value {
+                value.withUnsafeBytes { staged.add(key: k, value: $0, timestamp: timestamp, headers: headers) }
+            } else {
+                staged.add(key: k, value: nil, timestamp: timestamp, headers: headers)
+            }
+        }
+        if let key { key.withUnsafeBytes { add($0) } } else { add(nil) }
+        let target = try self.partition(for: topic, explicit: partition, key: key)
+        let offset = try log(topic, target).log.append(staged)
+        return RecordMetadata(topic: topic, partition: target, offset: offset)
+    }
+
+    /// Serializes and writes one record.
+    /// - Returns: Where the record was written.
+    /// - Throws: The serdes' errors, or ``StreamsError`` for an unknown topic.
+    @discardableResult
+    public func send<Key, Value>(
+        _ record: Record<Key, Value>, to topic: TopicName, key: Serde<Key>, value: Serde<Value>,
+        partition: Int32? = nil
+    ) throws -> RecordMetadata {
+        try send(
+            topic: topic, partition: partition, key: try key.serialize(record.key),
+            value: try value.serialize(record.value), timestamp: record.timestamp,
+            headers: record.headers)
+    }
+
+    /// Reads the records of a partition from an offset, as bytes.
+    /// - Parameters:
+    ///   - topic: The topic.
+    ///   - partition: The partition.
+    ///   - offset: The first offset wanted.
+    ///   - limit: The most records returned.
+    /// - Returns: The records, from `max(offset, startOffset)`.
+    public func read(
+        topic: TopicName, partition: Int32, from offset: Int64 = 0, limit: Int = .max
+    ) throws -> [StoredRecord] {
+        let fetched = try fetch(topic: topic, partition: partition, from: offset, max: limit)
+        var records: [StoredRecord] = []
+        records.reserveCapacity(fetched.count)
+        fetched.forEach { offset, key, value, timestamp, headers in
+            records.append(
+                StoredRecord(
+                    metadata: RecordMetadata(topic: topic, partition: partition, offset: offset),
+                    key: key.map { Array($0) }, value: value.map { Array($0) }, timestamp: timestamp,
+                    headers: headers))
+        }
+        return records
+    }
+
+    /// Reads and deserializes every record of a topic, partition by partition.
+    /// - Throws: The serdes' errors.
+    public func read<Key, Value>(
+        topic: TopicName, key: Serde<Key>, value: Serde<Value>
+    ) throws -> [Record<Key, Value>] {
+        try (0..<partitionCount(of: topic)).flatMap { partition in
+            try read(topic: topic, partition: partition).map { stored in
+                Record(
+                    key: try key.deserialize(stored.key), value: try value.deserialize(stored.value),
+                    timestamp: stored.timestamp, headers: stored.headers, metadata: stored.metadata)
+            }
+        }
+    }
+
+    /// The offset a consumer group committed for a partition, if any.
+    public func committedOffset(group: String, topic: TopicName, partition: Int32) -> Int64? {
+        state.withLock { $0.committed[group]?[TopicPartition(topic: topic, partition: partition)] }
+    }
+
+    /// Commits offsets for a consumer group: each is the next offset to read.
+    public func commit(group: String, offsets: [TopicPartition: Int64]) {
+        state.withLock { state in
+            state.committed[group, default: [:]].merge(offsets) { _, new in new }
+        }
+    }
+
+    // MARK: package: the runtime's access
+
+    func fetch(topic: TopicName, partition: Int32, from offset: Int64, max: Int) throws -> FetchedRecords {
+        try log(topic, partition).log.fetch(from: offset, max: max)
+    }
+
+    func append(_ staged: StagedRecords, topic: TopicName, partition: Int32) throws {
+        try log(topic, partition).log.append(staged)
+    }
+
+    func partition(for topic: TopicName, explicit: Int32?, key: UnsafeRawBufferPointer?) throws -> Int32 {
+        try state.withLock { state in
+            guard var entry = state.topics[topic] else {
+                throw StreamsError(.unknownTopic, "topic \(topic) does not exist")
+            }
+            let count = Int32(entry.partitions.count)
+            if let explicit {
+                guard (0..<count).contains(explicit) else {
+                    throw StreamsError(.production, "partition \(explicit) of topic \(topic) does not exist (it has \(count))")
+                }
+                return explicit
+            }
+            if let key { return Murmur2.partition(forKey: key, partitionCount: count) }
+            entry.roundRobin = (entry.roundRobin + 1) % count
+            state.topics[topic] = entry
+            return entry.roundRobin
+        }
+    }
+
+    func partition(for topic: TopicName, explicit: Int32?, key: [UInt8]?) throws -> Int32 {
+        guard let key else { return try partition(for: topic, explicit: explicit, key: nil as UnsafeRawBufferPointer?) }
+        return try key.withUnsafeBytes { try partition(for: topic, explicit: explicit, key: $0) }
+    }
+
+    private func log(_ topic: TopicName, _ partition: Int32) throws -> (log: PartitionLog, partitionCount: Int) {
+        try state.withLock { state in
+            guard let entry = state.topics[topic] else {
+                throw StreamsError(.unknownTopic, "topic \(topic) does not exist")
+            }
+            guard partition >= 0, Int(partition) < entry.partitions.count else {
+                throw StreamsError(
+                    .unknownTopic, "partition \(partition) of topic \(topic) does not exist (it has \(entry.partitions.count))")
+            }
+            return (entry.partitions[Int(partition)], entry.partitions.count)
+        }
+    }
+}
+
+/// A topic and one of its partitions.
+public struct TopicPartition: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The topic.
+    public let topic: TopicName
+    /// The partition.
+    public let partition: Int32
+
+    /// Creates a topic-partition.
+    public init(topic: TopicName, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    /// `topic-partition`, e.g. `transactions-3`.
+    public var description: String { "\(topic)-\(partition)" }
+
+    /// Orders by topic, then partition.
+    public static func < (lhs: TopicPartition, rhs: TopicPartition) -> Bool {
+        (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
+    }
+}
+
+/// A record as stored in a topic: bytes and metadata.
+public struct StoredRecord: Sendable, Hashable {
+    /// Topic, partition and offset.
+    public let metadata: RecordMetadata
+    /// Key bytes; `nil` for null.
+    public let key: [UInt8]?
+    /// Value bytes; `nil` for null.
+    public let value: [UInt8]?
+    /// The record's timestamp.
+    public let timestamp: Int64
+    /// The record's headers.
+    public let headers: Headers
+}

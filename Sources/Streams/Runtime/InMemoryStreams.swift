@@ -1,0 +1,282 @@
+import Foundation
+import Logging
+
+/// Runs a topology over an ``InMemoryCluster``: Kafka Streams' `KafkaStreams`, in memory.
+///
+/// It makes one task per input partition of every sub-topology, reads each partition in
+/// offset order from the committed offset of the consumer group `applicationId`, batches
+/// output records like a producer, and commits processed offsets only after the outputs they
+/// caused are written (at-least-once). It runs on the caller's thread: call
+/// ``runUntilIdle()`` whenever input has arrived.
+///
+/// ```swift
+/// let streams = try InMemoryStreams(topology: topology, cluster: cluster,
+///                                   config: StreamsConfig(applicationId: "zmart"))
+/// try streams.start()
+/// try streams.runUntilIdle()
+/// try streams.close()
+/// ```
+public final class InMemoryStreams {
+    /// The lifecycle of the application.
+    public enum State: Sendable, Hashable, CustomStringConvertible {
+        /// Made, not started.
+        case created
+        /// Processing.
+        case running
+        /// Closing: finishing in-flight records and committing.
+        case pendingShutdown
+        /// Closed cleanly.
+        case notRunning
+        /// Stopped by an error.
+        case error
+
+        /// The state's name, e.g. `running`.
+        public var description: String {
+            switch self {
+            case .created: "created"
+            case .running: "running"
+            case .pendingShutdown: "pendingShutdown"
+            case .notRunning: "notRunning"
+            case .error: "error"
+            }
+        }
+    }
+
+    private struct Input {
+        let task: StreamTask
+        let topic: TopicName
+        var position: Int64
+    }
+
+    /// The topology being run.
+    public let topology: Topology
+    /// The cluster it reads and writes.
+    public let cluster: InMemoryCluster
+    /// Its settings.
+    public let config: StreamsConfig
+    private let clock: @Sendable () -> Int64
+    private let collector: InMemoryCollector
+    private var tasks: [StreamTask] = []
+    private var inputs: [Input] = []
+    private var lastCommit: Int64 = 0
+
+    /// The current lifecycle state.
+    public private(set) var state: State = .created {
+        didSet { if oldValue != state { onStateChange?(state, oldValue) } }
+    }
+
+    /// Called on every state change with the new and the old state.
+    public var onStateChange: ((_ new: State, _ old: State) -> Void)?
+
+    /// Records lost because retention dropped them before they were processed.
+    public private(set) var lostRecords: Int64 = 0
+
+    /// Creates the runtime; nothing runs until ``start()``.
+    /// - Parameters:
+    ///   - topology: The topology.
+    ///   - cluster: The cluster with the topology's topics.
+    ///   - config: Settings; checked here.
+    ///   - clock: Wall-clock time in milliseconds since the epoch.
+    /// - Throws: ``StreamsError`` for an invalid configuration.
+    public init(
+        topology: Topology, cluster: InMemoryCluster, config: StreamsConfig,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) throws {
+        try config.validate()
+        self.topology = topology
+        self.cluster = cluster
+        self.config = config
+        self.clock = clock
+        self.collector = InMemoryCollector(cluster: cluster)
+    }
+
+    /// The tasks, by id.
+    public var taskIds: [TaskId] { tasks.map(\.id) }
+
+    /// Records processed by all tasks.
+    public var processedRecords: Int { tasks.reduce(0) { $0 + $1.processedRecords } }
+
+    /// Records skipped by the deserialization handler.
+    public var skippedRecords: Int { tasks.reduce(0) { $0 + $1.skippedRecords } }
+
+    /// Output records written per topic.
+    public var sentRecords: [TopicName: Int] { collector.sent }
+
+    /// Creates and initializes the tasks and positions them at the committed offsets.
+    /// - Throws: ``StreamsError`` if a source or sink topic is missing, the source topics of a
+    ///   sub-topology differ in partition count, or a processor fails to initialize.
+    public func start() throws {
+        guard state == .created else {
+            throw StreamsError(.illegalState, "start() called in state \(state)")
+        }
+        do {
+            try makeTasks()
+            for task in tasks { try task.initialize() }
+            lastCommit = clock()
+            state = .running
+        } catch {
+            state = .error
+            throw error
+        }
+    }
+
+    private func makeTasks() throws {
+        let applicationId = config.applicationId
+        for topic in topology.internalTopics {
+            let name = TopicName("\(applicationId)-\(topic.rawValue)")
+            if !cluster.hasTopic(name) {
+                // Internal topics get as many partitions as the largest source topic.
+                let widest = try topology.sourceTopics.filter { !topology.internalTopics.contains($0) }
+                    .map { try cluster.partitionCount(of: $0) }.max() ?? 1
+                try cluster.createTopic(name, partitions: widest)
+            }
+        }
+        for topic in topology.sinkTopics(applicationId: applicationId) where !cluster.hasTopic(topic) {
+            throw StreamsError(.unknownTopic, "output topic \(topic) does not exist: create it before starting")
+        }
+        for subtopology in 0..<topology.subtopologyCount {
+            let topics = topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId)
+            var counts: [Int32] = []
+            for topic in topics {
+                guard cluster.hasTopic(topic) else {
+                    throw StreamsError(.unknownTopic, "input topic \(topic) does not exist: create it before starting")
+                }
+                counts.append(try cluster.partitionCount(of: topic))
+            }
+            guard let count = counts.first, counts.allSatisfy({ $0 == count }) else {
+                throw StreamsError(
+                    .invalidTopology,
+                    "topics \(topics.map(\.rawValue).joined(separator: ", ")) of sub-topology \(subtopology) are not co-partitioned: partition counts \(counts)")
+            }
+            for partition in 0..<count {
+                let task = try StreamTask(
+                    topology: topology, subtopology: subtopology, partition: partition,
+                    applicationId: applicationId, logger: config.logger, wallClock: clock,
+                    collector: collector, deserializationHandler: config.deserializationErrorHandler)
+                tasks.append(task)
+                for topic in topics {
+                    let committed = cluster.committedOffset(group: applicationId, topic: topic, partition: partition)
+                    inputs.append(Input(task: task, topic: topic, position: committed ?? 0))
+                }
+            }
+        }
+    }
+
+    /// Processes every record available now, flushes the outputs, runs wall-clock
+    /// punctuations and commits when the commit interval has passed (or a processor asked).
+    /// - Returns: The number of records read.
+    /// - Throws: The first processing error; the state becomes ``State/error`` and nothing past
+    ///   the failed record is committed.
+    @discardableResult
+    public func runUntilIdle() throws -> Int {
+        guard state == .running else {
+            throw StreamsError(.illegalState, "runUntilIdle() called in state \(state)")
+        }
+        var total = 0
+        do {
+            while true {
+                let round = try pollOnce()
+                total += round
+                try punctuateAndMaybeCommit()
+                if round == 0 { break }
+            }
+            try collector.flush()
+        } catch {
+            state = .error
+            config.logger.error("stream processing failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+        return total
+    }
+
+    /// One pass over every input: up to `maxPollRecords` records from each.
+    private func pollOnce() throws -> Int {
+        var read = 0
+        for index in inputs.indices {
+            let input = inputs[index]
+            let fetched = try cluster.fetch(
+                topic: input.topic, partition: input.task.id.partition, from: input.position,
+                max: config.maxPollRecords)
+            if fetched.firstOffset > input.position {
+                reportGap(input, fetched.firstOffset)
+            }
+            let task = input.task
+            let topic = input.topic
+            var next = fetched.firstOffset
+            try fetched.forEach { offset, key, value, timestamp, headers in
+                try task.process(
+                    topic: topic, offset: offset, key: key, value: value, timestamp: timestamp,
+                    headers: headers)
+                next = offset + 1
+            }
+            inputs[index].position = next
+            read += fetched.count
+        }
+        return read
+    }
+
+    private func reportGap(_ input: Input, _ first: Int64) {
+        let lost = first - input.position
+        lostRecords += lost
+        config.logger.critical(
+            "records lost: retention dropped them before they were processed",
+            metadata: [
+                "partition": "\(input.topic)-\(input.task.id.partition)",
+                "from": "\(input.position)", "to": "\(first - 1)", "lost": "\(lost)",
+            ])
+    }
+
+    private func punctuateAndMaybeCommit() throws {
+        let now = clock()
+        var commitAsked = false
+        for task in tasks {
+            try task.punctuateWallClock(now: now)
+            if task.takeCommitRequest() { commitAsked = true }
+        }
+        if commitAsked || now - lastCommit >= config.commitInterval.milliseconds {
+            try commit()
+        }
+    }
+
+    /// Writes buffered outputs, then commits the offsets of every processed record.
+    /// - Throws: ``StreamsError`` if the outputs cannot be written.
+    public func commit() throws {
+        try collector.flush()
+        var offsets: [TopicPartition: Int64] = [:]
+        for input in inputs {
+            offsets[TopicPartition(topic: input.topic, partition: input.task.id.partition)] = input.position
+        }
+        cluster.commit(group: config.applicationId, offsets: offsets)
+        lastCommit = clock()
+    }
+
+    /// Wall-clock punctuation at the current time, then a commit: lets a caller with a virtual
+    /// clock drive time.
+    package func punctuateNow() throws {
+        try punctuateAndMaybeCommit()
+        try collector.flush()
+    }
+
+    /// Finishes: flushes outputs, commits, and closes every processor.
+    /// - Throws: ``StreamsError`` if the final commit fails; the processors are closed anyway.
+    public func close() throws {
+        guard state == .running || state == .created || state == .error else { return }
+        let wasRunning = state == .running
+        state = .pendingShutdown
+        defer {
+            for task in tasks { task.close() }
+            if state == .pendingShutdown { state = .notRunning }
+        }
+        if wasRunning {
+            do {
+                try commit()
+            } catch {
+                state = .error
+                throw error
+            }
+        }
+    }
+}
+
+@available(*, unavailable, message: "an in-memory runtime runs on the thread that drives it")
+extension InMemoryStreams: Sendable {}

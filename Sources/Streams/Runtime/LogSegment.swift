@@ -1,0 +1,76 @@
+/// A fixed-capacity piece of an in-memory partition log.
+///
+/// Memory is allocated once and never moves, so readers can use the bytes of published
+/// entries without a lock while a writer appends after them.
+///
+/// `@unchecked Sendable`: `bytes`, `entries` and `headers` are written only by the partition's
+/// appender while it holds the partition lock; an entry is readable once `PartitionLog`
+/// publishes a count that includes it under the same lock (that lock gives the ordering), and
+/// published entries and their bytes never change afterwards. `headers` is read under the lock.
+final class LogSegment: @unchecked Sendable {
+    struct Entry {
+        var keyStart: Int
+        var keyLength: Int  // -1 for null
+        var valueStart: Int
+        var valueLength: Int  // -1 for null
+        var timestamp: Int64
+        var hasHeaders: Bool
+    }
+
+    let baseOffset: Int64
+    let byteCapacity: Int
+    let entryCapacity: Int
+    let bytes: UnsafeMutableRawPointer
+    let entries: UnsafeMutablePointer<Entry>
+    /// Entries written (by the appender); readers use the count published by the log.
+    var written = 0
+    var usedBytes = 0
+    var headers: [Int: Headers] = [:]
+
+    init(baseOffset: Int64, byteCapacity: Int, entryCapacity: Int) {
+        self.baseOffset = baseOffset
+        self.byteCapacity = byteCapacity
+        self.entryCapacity = entryCapacity
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(byteCapacity, 1), alignment: 16)
+        entries = UnsafeMutablePointer<Entry>.allocate(capacity: entryCapacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        entries.deallocate()
+    }
+
+    func fits(_ count: Int) -> Bool {
+        written < entryCapacity && usedBytes + count <= byteCapacity
+    }
+
+    /// Appends one record; the caller holds the partition lock and checked `fits`.
+    func append(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers) {
+        func copy(_ part: UnsafeRawBufferPointer?) -> (Int, Int) {
+            guard let part else { return (usedBytes, -1) }
+            let start = usedBytes
+            if let base = part.baseAddress, part.count > 0 {
+                (bytes + start).copyMemory(from: base, byteCount: part.count)
+            }
+            usedBytes += part.count
+            return (start, part.count)
+        }
+        let (keyStart, keyLength) = copy(key)
+        let (valueStart, valueLength) = copy(value)
+        if !headers.isEmpty { self.headers[written] = headers }
+        (entries + written).initialize(
+            to: Entry(
+                keyStart: keyStart, keyLength: keyLength, valueStart: valueStart,
+                valueLength: valueLength, timestamp: timestamp, hasHeaders: !headers.isEmpty))
+        written += 1
+    }
+
+    func key(of entry: Entry) -> UnsafeRawBufferPointer? {
+        entry.keyLength < 0 ? nil : UnsafeRawBufferPointer(start: bytes + entry.keyStart, count: entry.keyLength)
+    }
+
+    func value(of entry: Entry) -> UnsafeRawBufferPointer? {
+        entry.valueLength < 0
+            ? nil : UnsafeRawBufferPointer(start: bytes + entry.valueStart, count: entry.valueLength)
+    }
+}

@@ -1,0 +1,146 @@
+import Logging
+
+/// One sub-topology working on one partition: the unit of work every runtime runs.
+///
+/// The in-memory runtime, the test driver and the Kafka runtime all feed records to this same
+/// type, so a topology tested in the driver runs the production code. A task is confined to
+/// one thread.
+package final class StreamTask {
+    package let id: TaskId
+    let context: TaskContext
+    /// Source entry points by the topic's name on the cluster.
+    private var sources: [TopicName: (RawRecord) throws -> Void] = [:]
+    private var initializers: [() throws -> Void] = []
+    private var closers: [() -> Void] = []
+    private var hasStreamTimePunctuation = false
+    private var closed = false
+    /// The next offset to consume, per input topic (of this task's partition).
+    package private(set) var consumedOffsets: [TopicName: Int64] = [:]
+    /// Records processed since creation.
+    package private(set) var processedRecords = 0
+
+    /// Topics (names on the cluster) this task reads.
+    package var inputTopics: [TopicName] { Array(sources.keys).sorted() }
+
+    /// Makes the task's nodes; processors are created but not initialized.
+    package init(
+        topology: Topology, subtopology: Int, partition: Int32, applicationId: String,
+        logger: Logger, wallClock: @escaping () -> Int64, collector: any RecordCollector,
+        deserializationHandler: DeserializationErrorHandler
+    ) throws {
+        id = TaskId(subtopology: subtopology, partition: partition)
+        let resolve = topology.resolver(applicationId: applicationId)
+        context = TaskContext(
+            applicationId: applicationId, taskId: id, logger: logger, wallClock: wallClock,
+            collector: collector, resolveTopic: resolve,
+            deserializationHandler: deserializationHandler)
+        let members = topology.subtopologyNodes[subtopology]
+        // Children are made before their parents, so each parent gets its children's entries.
+        var made: [Int: RuntimeNode] = [:]
+        for position in topology.postOrder(of: members) {
+            let definition = topology.nodes[position]
+            let children = topology.children[position].map { made[$0]!.downstream! }
+            let node = try definition.make(context, children)
+            made[position] = node
+            if case .source(let topics, _, _) = definition.kind, let entry = node.source {
+                for topic in topics { sources[resolve(topic)] = entry }
+            }
+        }
+        // Initialize parents after children (Kafka initializes in reverse topological order
+        // too), close in the same order.
+        for position in topology.postOrder(of: members) {
+            initializers.append(made[position]!.initialize)
+            closers.append(made[position]!.close)
+        }
+    }
+
+    /// Initializes every processor.
+    package func initialize() throws {
+        for initialize in initializers { try initialize() }
+        hasStreamTimePunctuation = context.hasStreamTimePunctuations
+    }
+
+    /// Processes one record read from `topic` at `offset`, then runs due stream-time
+    /// punctuations.
+    /// - Throws: ``StreamsError`` from a processor, a serde or a handler that answered fail.
+    @inline(__always)
+    package func process(
+        topic: TopicName, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64, headers: Headers
+    ) throws {
+        guard let source = sources[topic] else {
+            throw StreamsError(.unknownTopic, "task \(id) does not read topic \(topic)")
+        }
+        let metadata = RecordMetadata(topic: topic, partition: id.partition, offset: offset)
+        context.currentMetadata = metadata
+        defer { context.currentMetadata = nil }
+        try source(
+            RawRecord(key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata))
+        consumedOffsets[topic] = offset + 1
+        processedRecords += 1
+        if hasStreamTimePunctuation {
+            context.currentMetadata = nil
+            try context.punctuate(.streamTime, now: context.streamTime)
+        }
+    }
+
+    /// Runs the wall-clock punctuations that are due at `now`.
+    @discardableResult
+    package func punctuateWallClock(now: Int64) throws -> Int {
+        try context.punctuate(.wallClockTime, now: now)
+    }
+
+    /// The task's stream time.
+    package var streamTime: Int64 { context.streamTime }
+
+    /// Records skipped by the deserialization handler.
+    package var skippedRecords: Int { context.skippedRecords }
+
+    /// Whether a processor asked for a commit; reading it clears the request.
+    package func takeCommitRequest() -> Bool {
+        defer { context.commitRequested = false }
+        return context.commitRequested
+    }
+
+    /// Closes every processor once.
+    package func close() {
+        guard !closed else { return }
+        closed = true
+        for close in closers { close() }
+    }
+}
+
+extension Topology {
+    /// Maps a topic of the topology to its name on the cluster.
+    package func resolver(applicationId: String) -> (TopicName) -> TopicName {
+        let internalTopics = self.internalTopics
+        return { topic in
+            internalTopics.contains(topic) ? TopicName("\(applicationId)-\(topic.rawValue)") : topic
+        }
+    }
+
+    /// Source topics of a sub-topology, as named on the cluster.
+    package func sourceTopics(ofSubtopology id: Int, applicationId: String) -> [TopicName] {
+        let resolve = resolver(applicationId: applicationId)
+        return sourceTopics(ofSubtopology: id).map(resolve)
+    }
+
+    /// Fixed sink topics, as named on the cluster.
+    package func sinkTopics(applicationId: String) -> [TopicName] {
+        sinkTopics.map(resolver(applicationId: applicationId))
+    }
+
+    /// The members in an order where every node comes after all its children.
+    func postOrder(of members: [Int]) -> [Int] {
+        let set = Set(members)
+        var visited: Set<Int> = []
+        var order: [Int] = []
+        func visit(_ node: Int) {
+            guard visited.insert(node).inserted else { return }
+            for child in children[node] where set.contains(child) { visit(child) }
+            order.append(node)
+        }
+        for member in members { visit(member) }
+        return order
+    }
+}

@@ -1,0 +1,51 @@
+import Logging
+
+/// Settings of a streams application, shared by every runtime.
+///
+/// ```swift
+/// var config = StreamsConfig(applicationId: "zmart")
+/// config.commitInterval = .seconds(1)
+/// config.deserializationErrorHandler = .logAndContinue
+/// ```
+public struct StreamsConfig: Sendable {
+    /// Identifies the application: the consumer group id and the prefix of internal topics.
+    public var applicationId: String
+    /// How often progress is committed. Kafka Streams' default for at-least-once is 30 s.
+    public var commitInterval: Duration = .seconds(30)
+    /// What to do with records that cannot be deserialized; fails by default.
+    public var deserializationErrorHandler: DeserializationErrorHandler = .logAndFail
+    /// The most records fetched from one partition at a time.
+    public var maxPollRecords: Int = 1000
+    /// Where the runtime logs; records' keys and values are never logged.
+    public var logger: Logger
+
+    /// Creates a configuration.
+    /// - Parameter applicationId: The application id: letters, digits, `.`, `_` and `-`.
+    public init(applicationId: String) {
+        self.applicationId = applicationId
+        var logger = Logger(label: "streams")
+        logger[metadataKey: "application"] = .string(applicationId)
+        self.logger = logger
+    }
+
+    /// Checks the settings.
+    /// - Throws: ``StreamsError`` (``StreamsError/Code/invalidConfiguration``) naming the
+    ///   setting that is wrong.
+    public func validate() throws {
+        guard !applicationId.isEmpty else {
+            throw StreamsError(.invalidConfiguration, "applicationId must not be empty")
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        if let bad = applicationId.first(where: { !allowed.contains($0) }) {
+            throw StreamsError(
+                .invalidConfiguration,
+                "applicationId may hold only letters, digits, '.', '_' and '-', not \(bad.debugDescription)")
+        }
+        guard commitInterval > .zero else {
+            throw StreamsError(.invalidConfiguration, "commitInterval must be positive")
+        }
+        guard maxPollRecords > 0 else {
+            throw StreamsError(.invalidConfiguration, "maxPollRecords must be positive")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// Serializes records and hands them to the task's collector; one per sink node and task.
+@usableFromInline
+final class SinkWriter<Key, Value> {
+    @usableFromInline let task: TaskContext
+    @usableFromInline let node: String
+    @usableFromInline let key: Serde<Key>
+    @usableFromInline let value: Serde<Value>
+    @usableFromInline let partitioner: StreamPartitioner<Key, Value>?
+    // Reused between records: serialization appends into them, the collector copies out.
+    @usableFromInline var keyBuffer: [UInt8] = []
+    @usableFromInline var valueBuffer: [UInt8] = []
+
+    @usableFromInline
+    init(
+        task: TaskContext, node: String, key: Serde<Key>, value: Serde<Value>,
+        partitioner: StreamPartitioner<Key, Value>?
+    ) {
+        self.task = task
+        self.node = node
+        self.key = key
+        self.value = value
+        self.partitioner = partitioner
+        keyBuffer.reserveCapacity(64)
+        valueBuffer.reserveCapacity(512)
+    }
+
+    @usableFromInline
+    func write(_ record: Record<Key, Value>, to topic: TopicName) throws {
+        keyBuffer.removeAll(keepingCapacity: true)
+        valueBuffer.removeAll(keepingCapacity: true)
+        let hasKey: Bool
+        let hasValue: Bool
+        do {
+            hasKey = try key.serialize(record.key, into: &keyBuffer)
+            hasValue = try value.serialize(record.value, into: &valueBuffer)
+        } catch {
+            throw StreamsError(
+                .serialization, "cannot serialize a record for topic \(topic)",
+                location: task.currentMetadata, node: node,
+                underlying: error)
+        }
+        var partition: Int32? = nil
+        if let partitioner {
+            let count = try task.collector.partitionCount(of: topic)
+            partition = partitioner.partition(
+                topic: topic, key: record.key, value: record.value, partitionCount: count)
+            if let chosen = partition, !(0..<count).contains(chosen) {
+                throw StreamsError(
+                    .production, "partitioner chose partition \(chosen) of topic \(topic), which has \(count)",
+                    location: task.currentMetadata, node: node)
+            }
+        }
+        try keyBuffer.withUnsafeBytes { keyBytes in
+            try valueBuffer.withUnsafeBytes { valueBytes in
+                try task.collector.send(
+                    topic: topic, partition: partition, key: hasKey ? keyBytes : nil,
+                    value: hasValue ? valueBytes : nil, timestamp: record.timestamp,
+                    headers: record.headers)
+            }
+        }
+    }
+}
