@@ -43,9 +43,7 @@ public final class TopologyTestDriver {
         let clock = VirtualClock(initialWallClockTime)
         self.cluster = cluster
         self.clock = clock
-        var config = config
-        // Commit after every piped record, so offsets are always up to date in tests.
-        config.commitInterval = .milliseconds(1)
+        // The driver commits after every piped record, so offsets are always up to date.
         streams = try InMemoryStreams(topology: topology, cluster: cluster, config: config) { clock.now }
         try streams.start()
     }
@@ -137,6 +135,7 @@ public final class TopologyTestDriver {
     ) throws {
         try cluster.send(topic: topic, key: key, value: value, timestamp: timestamp, headers: headers)
         try streams.runUntilIdle()
+        try streams.commit()
     }
 
     func position(topic: TopicName, partition: Int32) -> Int64 {

@@ -257,3 +257,46 @@ public struct StoredRecord: Sendable, Hashable {
     /// The record's headers.
     public let headers: Headers
 }
+
+extension InMemoryCluster {
+    /// Reads records of a partition in place, without copying them.
+    /// - Parameters:
+    ///   - topic: The topic.
+    ///   - partition: The partition.
+    ///   - offset: The first offset wanted; if retention already dropped it, reading starts
+    ///     at the start offset and the result says how many records were skipped.
+    ///   - limit: The most records read.
+    ///   - body: Called with each record in offset order; its buffers are only valid during
+    ///     the call.
+    /// - Returns: The next offset to read and the number of records retention dropped
+    ///   before they could be read.
+    /// - Throws: ``StreamsError`` for an unknown topic or partition, or what `body` throws.
+    @discardableResult
+    public func consume(
+        topic: TopicName, partition: Int32, from offset: Int64, limit: Int = 10_000,
+        _ body: (RecordView) throws -> Void
+    ) throws -> (next: Int64, lost: Int64) {
+        let fetched = try fetch(topic: topic, partition: partition, from: offset, max: limit)
+        var next = fetched.firstOffset
+        try fetched.forEach { offset, key, value, timestamp, headers in
+            try body(RecordView(offset: offset, key: key, value: value, timestamp: timestamp, headers: headers))
+            next = offset + 1
+        }
+        return (next, max(0, fetched.firstOffset - offset))
+    }
+}
+
+/// A record read in place from an ``InMemoryCluster``; its buffers are only valid during the
+/// call that receives it.
+public struct RecordView {
+    /// The record's offset.
+    public let offset: Int64
+    /// Key bytes; `nil` for null.
+    public let key: UnsafeRawBufferPointer?
+    /// Value bytes; `nil` for null.
+    public let value: UnsafeRawBufferPointer?
+    /// The record's timestamp.
+    public let timestamp: Int64
+    /// The record's headers.
+    public let headers: Headers
+}

@@ -55,7 +55,7 @@ public final class InMemoryStreams {
     /// Its settings.
     public let config: StreamsConfig
     private let clock: @Sendable () -> Int64
-    private let collector: InMemoryCollector
+    private let collector: InMemoryProducer
     private var tasks: [StreamTask] = []
     private var inputs: [Input] = []
     private var lastCommit: Int64 = 0
@@ -87,7 +87,7 @@ public final class InMemoryStreams {
         self.cluster = cluster
         self.config = config
         self.clock = clock
-        self.collector = InMemoryCollector(cluster: cluster)
+        self.collector = InMemoryProducer(cluster: cluster)
     }
 
     /// The tasks, by id.
@@ -177,6 +177,8 @@ public final class InMemoryStreams {
             while true {
                 let round = try pollOnce()
                 total += round
+                // Write each round's outputs, so buffered output stays bounded by one round.
+                try collector.flush()
                 try punctuateAndMaybeCommit()
                 if round == 0 { break }
             }

@@ -1,0 +1,103 @@
+/// Writes records to an ``InMemoryCluster`` in batches, as a Kafka producer batches before
+/// sending: records wait in local buffers, with no lock per record, until ``flush()``.
+///
+/// Tasks write their output through one; applications use one to feed input topics fast.
+///
+/// ```swift
+/// let producer = InMemoryProducer(cluster: cluster)
+/// try producer.send(topic: "transactions", key: keyBytes, value: jsonBytes, timestamp: now)
+/// try producer.flush()
+/// ```
+public final class InMemoryProducer: RecordCollector {
+    private final class TopicBuffer {
+        let partitionCount: Int32
+        var partitions: [StagedRecords]
+        var roundRobin: Int32 = 0
+        init(partitionCount: Int32) {
+            self.partitionCount = partitionCount
+            partitions = Array(repeating: StagedRecords(), count: Int(partitionCount))
+        }
+    }
+
+    private let cluster: InMemoryCluster
+    private var buffers: [TopicName: TopicBuffer] = [:]
+    private(set) var pending = 0
+    /// Records written per topic since creation.
+    public private(set) var sent: [TopicName: Int] = [:]
+
+    /// Records buffered and not yet written.
+    public var pendingRecords: Int { pending }
+
+    /// Creates a producer.
+    /// - Parameter cluster: The cluster it writes to.
+    public init(cluster: InMemoryCluster) { self.cluster = cluster }
+
+    private func buffer(for topic: TopicName) throws -> TopicBuffer {
+        if let buffer = buffers[topic] { return buffer }
+        let buffer = TopicBuffer(partitionCount: try cluster.partitionCount(of: topic))
+        buffers[topic] = buffer
+        return buffer
+    }
+
+    /// The number of partitions of a topic.
+    /// - Throws: ``StreamsError`` if the topic does not exist.
+    public func partitionCount(of topic: TopicName) throws -> Int32 {
+        try buffer(for: topic).partitionCount
+    }
+
+    /// Buffers one record; it is written by the next ``flush()``.
+    /// - Parameters:
+    ///   - topic: The topic.
+    ///   - partition: The partition, or `nil` for murmur2 of the key (round-robin for null).
+    ///   - key: Key bytes, `nil` for null; copied.
+    ///   - value: Value bytes, `nil` for null; copied.
+    ///   - timestamp: The record's timestamp.
+    ///   - headers: The record's headers.
+    /// - Throws: ``StreamsError`` for an unknown topic or partition.
+    public func send(
+        topic: TopicName, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64, headers: Headers
+    ) throws {
+        _ = try sendReturningPartition(
+            topic: topic, partition: partition, key: key, value: value, timestamp: timestamp, headers: headers)
+    }
+
+    /// Buffers one record and returns the partition it goes to.
+    /// - Throws: ``StreamsError`` for an unknown topic or partition.
+    @discardableResult
+    public func sendReturningPartition(
+        topic: TopicName, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64, headers: Headers = Headers()
+    ) throws -> Int32 {
+        let buffer = try buffer(for: topic)
+        let target: Int32
+        if let partition {
+            guard (0..<buffer.partitionCount).contains(partition) else {
+                throw StreamsError(.production, "partition \(partition) of topic \(topic) does not exist")
+            }
+            target = partition
+        } else if let key {
+            target = Murmur2.partition(forKey: key, partitionCount: buffer.partitionCount)
+        } else {
+            buffer.roundRobin = (buffer.roundRobin + 1) % buffer.partitionCount
+            target = buffer.roundRobin
+        }
+        buffer.partitions[Int(target)].add(key: key, value: value, timestamp: timestamp, headers: headers)
+        pending += 1
+        return target
+    }
+
+    /// Writes every buffered record to the cluster, one lock per partition.
+    /// - Throws: ``StreamsError`` if a topic disappeared.
+    public func flush() throws {
+        guard pending > 0 else { return }
+        for (topic, buffer) in buffers {
+            for partition in buffer.partitions.indices where !buffer.partitions[partition].isEmpty {
+                try cluster.append(buffer.partitions[partition], topic: topic, partition: Int32(partition))
+                sent[topic, default: 0] += buffer.partitions[partition].count
+                buffer.partitions[partition].removeAll()
+            }
+        }
+        pending = 0
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Streams
+
+/// Reads ZMart's output topics as records arrive: counts them, keeps samples, and writes
+/// `<topic>.tsv` files (`key TAB value`) when asked.
+final class OutputDrain {
+    /// A file written through a buffer.
+    private final class TSVFile {
+        let handle: FileHandle
+        var buffer: [UInt8] = []
+        init(_ handle: FileHandle) {
+            self.handle = handle
+            buffer.reserveCapacity(1 << 20)
+        }
+        func append(_ record: RecordView) {
+            if let key = record.key { buffer.append(contentsOf: key) }
+            buffer.append(0x09)
+            if let value = record.value { buffer.append(contentsOf: value) }
+            buffer.append(0x0A)
+        }
+        func flush(ifLargerThan limit: Int) throws {
+            guard buffer.count > limit else { return }
+            try handle.write(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private let cluster: InMemoryCluster
+    private let partitions: Int32
+    private let sampleLimit: Int
+    private var positions: [TopicName: [Int64]] = [:]
+    private var files: [TopicName: TSVFile] = [:]
+    private(set) var counts: [TopicName: Int64] = [:]
+    private(set) var samples: [TopicName: [String]] = [:]
+    private(set) var lost: Int64 = 0
+
+    init(cluster: InMemoryCluster, partitions: Int32, directory: URL?, samples: Int) throws {
+        self.cluster = cluster
+        self.partitions = partitions
+        self.sampleLimit = samples
+        if let directory {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        for topic in ZMartTopology.outputTopics {
+            positions[topic] = Array(repeating: 0, count: Int(partitions))
+            counts[topic] = 0
+            self.samples[topic] = []
+            if let directory {
+                let url = directory.appendingPathComponent("\(topic.rawValue).tsv")
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw StreamsError(.invalidConfiguration, "cannot create output file \(url.path)")
+                }
+                files[topic] = TSVFile(try FileHandle(forWritingTo: url))
+            }
+        }
+    }
+
+    /// Reads everything written since the last call.
+    func drain() throws {
+        for topic in ZMartTopology.outputTopics {
+            let file = files[topic]
+            var count: Int64 = 0
+            var topicSamples = samples[topic] ?? []
+            for partition in 0..<Int(partitions) {
+                let result = try cluster.consume(
+                    topic: topic, partition: Int32(partition), from: positions[topic]![partition], limit: .max
+                ) { record in
+                    count += 1
+                    if topicSamples.count < sampleLimit {
+                        topicSamples.append(Self.text(record.key) + "\t" + Self.text(record.value))
+                    }
+                    file?.append(record)
+                }
+                positions[topic]![partition] = result.next
+                lost += result.lost
+            }
+            counts[topic, default: 0] += count
+            samples[topic] = topicSamples
+            try file?.flush(ifLargerThan: 1 << 20)
+        }
+    }
+
+    private static func text(_ bytes: UnsafeRawBufferPointer?) -> String {
+        bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Writes what is buffered and closes the files.
+    func finish() throws {
+        try drain()
+        for file in files.values {
+            try file.flush(ifLargerThan: 0)
+            try file.handle.close()
+        }
+        files.removeAll()
+    }
+}

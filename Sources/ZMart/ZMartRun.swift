@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import Streams
+import Synchronization
+
+/// Runs ZMart in memory over generated purchases or an input file, as the `zmart` command
+/// does: input is produced into `transactions` in batches while the application processes it,
+/// and the outputs are drained as they appear (counted, sampled, optionally written to files).
+public struct ZMartRun {
+    /// What to run.
+    public struct Options: Sendable {
+        /// Purchases to generate; with an input file, the most lines to read (`nil`: all).
+        public var records: Int?
+        /// Seed of the purchase generator.
+        public var seed: UInt64 = 42
+        /// Partitions of every topic.
+        public var partitions: Int32 = 4
+        /// A file of `key TAB purchase-JSON` lines to read instead of generating.
+        public var input: URL?
+        /// A folder that receives `<topic>.tsv` for each output topic.
+        public var outputDirectory: URL?
+        /// Sample records kept per output topic.
+        public var samplesPerTopic = 3
+        /// Where the runtime logs.
+        public var logger = Logger(label: "zmart")
+
+        /// Creates options with defaults: 100,000 generated purchases, seed 42, 4 partitions.
+        public init() {}
+    }
+
+    /// A malformed input line: its number and what was wrong, never its content.
+    public struct MalformedLine: Codable, Sendable, Hashable {
+        /// The line number, from 1.
+        public let line: Int
+        /// What was wrong.
+        public let reason: String
+    }
+
+    /// What a run did.
+    public struct Summary: Codable, Sendable {
+        /// The runtime, `swift-inmemory`.
+        public var engine = "swift-inmemory"
+        /// Input records produced into `transactions` (well-formed lines, or generated).
+        public var records = 0
+        /// Input lines skipped as malformed, by the reader or by the deserializer.
+        public var malformed = 0
+        /// The malformed lines, in order.
+        public var malformedLines: [MalformedLine] = []
+        /// Seconds from the first record read to the last output written.
+        public var seconds = 0.0
+        /// Input records per second over `seconds`.
+        public var recordsPerSecond = 0.0
+        /// Records written to each output topic.
+        public var outputCounts: [String: Int64] = [:]
+        /// A few output records per topic, as `key TAB value`.
+        public var samples: [String: [String]] = [:]
+        /// Records that retention dropped before they were read (0 unless something is wrong).
+        public var lostRecords: Int64 = 0
+        /// Partitions of each topic.
+        public var partitions: Int32 = 0
+        /// The process's peak resident set size in bytes.
+        public var peakRSSBytes = 0
+    }
+
+    /// The topology's text description.
+    public let topology: Topology
+    let options: Options
+
+    /// Prepares a run.
+    /// - Throws: ``StreamsError`` if the options are invalid.
+    public init(options: Options) throws {
+        guard options.partitions >= 1 else {
+            throw StreamsError(.invalidConfiguration, "partitions must be at least 1, not \(options.partitions)")
+        }
+        if let records = options.records, records < 0 {
+            throw StreamsError(.invalidConfiguration, "records must not be negative, not \(records)")
+        }
+        self.options = options
+        self.topology = try ZMartTopology.make()
+    }
+
+    /// Runs to the end of the input.
+    /// - Returns: What the run did.
+    /// - Throws: I/O errors reading the input or writing outputs, or a processing error.
+    public func run() throws -> Summary {
+        let cluster = InMemoryCluster()
+        let partitions = options.partitions
+        // Each partition keeps the newest few MiB, as Kafka's retention.bytes, so memory stays
+        // bounded however long the input; readers keep up batch by batch and any record
+        // dropped before it was read is reported as lost.
+        let retention = max(4 << 20, (64 << 20) / (4 * Int(partitions)))
+        for topic in [ZMartTopology.transactions] + ZMartTopology.outputTopics {
+            try cluster.createTopic(topic, partitions: partitions, retentionBytes: retention)
+        }
+        let failures = FailureLog()
+        var config = StreamsConfig(applicationId: "zmart")
+        config.logger = options.logger
+        config.deserializationErrorHandler = DeserializationErrorHandler { failure in
+            failures.add(failure.metadata, reason: failure.error.message)
+            return .continue
+        }
+        let streams = try InMemoryStreams(topology: topology, cluster: cluster, config: config)
+        try streams.start()
+
+        let producer = InMemoryProducer(cluster: cluster)
+        let drain = try OutputDrain(
+            cluster: cluster, partitions: partitions, directory: options.outputDirectory,
+            samples: options.samplesPerTopic)
+        var summary = Summary()
+        summary.partitions = partitions
+        // Line numbers of the records in each partition of `transactions`, by offset.
+        var lineOfOffset = Array(repeating: [Int32](), count: Int(partitions))
+        let batch = 8192
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let clock = ContinuousClock()
+        var started: ContinuousClock.Instant?
+
+        func pump() throws {
+            try producer.flush()
+            try streams.runUntilIdle()
+            try drain.drain()
+        }
+        func produce(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, line: Int) throws {
+            if started == nil { started = clock.now }
+            let partition = try producer.sendReturningPartition(
+                topic: ZMartTopology.transactions, key: key, value: value, timestamp: now)
+            lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
+            summary.records += 1
+            if producer.pendingRecords >= batch { try pump() }
+        }
+
+        if let input = options.input {
+            let limit = options.records ?? .max
+            var splitter = LineSplitter()
+            var malformed: [MalformedLine] = []
+            let handle = try FileHandle(forReadingFrom: input)
+            defer { try? handle.close() }
+            var done = false
+            while !done, let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+                try chunk.withUnsafeBytes { bytes in
+                    try splitter.feed(bytes) { line in
+                        guard !done else { return }
+                        switch line {
+                        case .record(let number, let key, let value):
+                            try produce(key: key, value: value, line: number)
+                        case .malformed(let number, let reason):
+                            if started == nil { started = clock.now }
+                            malformed.append(MalformedLine(line: number, reason: reason))
+                        }
+                        if summary.records + malformed.count >= limit { done = true }
+                    }
+                }
+            }
+            if !done {
+                try splitter.finish { line in
+                    switch line {
+                    case .record(let number, let key, let value): try produce(key: key, value: value, line: number)
+                    case .malformed(let number, let reason): malformed.append(MalformedLine(line: number, reason: reason))
+                    }
+                }
+            }
+            summary.malformedLines = malformed
+        } else {
+            var generator = PurchaseGenerator(seed: options.seed)
+            let encoder = FastJSONEncoder()
+            var value: [UInt8] = []
+            value.reserveCapacity(512)
+            for number in 0..<(options.records ?? 100_000) {
+                let (key, purchase) = generator.nextRecord()
+                value.removeAll(keepingCapacity: true)
+                try encoder.encode(purchase, into: &value)
+                var keyText = key
+                try keyText.withUTF8 { keyBytes in
+                    try value.withUnsafeBytes { valueBytes in
+                        try produce(key: UnsafeRawBufferPointer(keyBytes), value: valueBytes, line: number + 1)
+                    }
+                }
+            }
+        }
+        try pump()
+        try streams.close()
+        try drain.finish()
+        let elapsed = started.map { clock.now - $0 } ?? .zero
+
+        // Records the deserializer rejected are malformed lines too: find their numbers.
+        for failure in failures.entries {
+            let lines = lineOfOffset[Int(failure.metadata.partition)]
+            let line = Int(failure.metadata.offset) < lines.count ? Int(lines[Int(failure.metadata.offset)]) : 0
+            summary.malformedLines.append(MalformedLine(line: line, reason: failure.reason))
+        }
+        summary.malformedLines.sort { $0.line < $1.line }
+        summary.malformed = summary.malformedLines.count
+        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        summary.recordsPerSecond = summary.seconds > 0 ? Double(summary.records) / summary.seconds : 0
+        summary.outputCounts = Dictionary(uniqueKeysWithValues: drain.counts.map { ($0.key.rawValue, $0.value) })
+        summary.samples = Dictionary(uniqueKeysWithValues: drain.samples.map { ($0.key.rawValue, $0.value) })
+        summary.lostRecords = drain.lost + streams.lostRecords
+        summary.peakRSSBytes = peakResidentSetBytes()
+        return summary
+    }
+}
+
+/// Deserialization failures reported by the handler (which may run on any thread).
+private final class FailureLog: Sendable {
+    struct Entry: Sendable {
+        let metadata: RecordMetadata
+        let reason: String
+    }
+    private let list = Mutex<[Entry]>([])
+    func add(_ metadata: RecordMetadata, reason: String) {
+        list.withLock { $0.append(Entry(metadata: metadata, reason: reason)) }
+    }
+    var entries: [Entry] { list.withLock { $0 } }
+}
+
+#if os(Linux)
+private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+private let RUSAGE_SELF_WHO = RUSAGE_SELF
+#endif
+
+/// The process's peak resident set size, from `getrusage` (Linux reports kilobytes).
+public func peakResidentSetBytes() -> Int {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF_WHO, &usage) == 0 else { return 0 }
+    #if os(Linux)
+    return usage.ru_maxrss * 1024
+    #else
+    return usage.ru_maxrss
+    #endif
+}

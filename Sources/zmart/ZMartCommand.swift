@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Streams
+import ZMart
+
+@main
+struct ZMartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zmart",
+        abstract: "Runs ZMart's purchase stream: masks card numbers, then derives patterns, rewards and purchases.",
+        discussion: """
+            With no arguments, generates 100,000 purchases, runs the topology in memory and prints \
+            the topology, the record count of each output topic, sample records and the throughput.
+
+            --input FILE reads one purchase per line: the key, a TAB, then the purchase as one JSON \
+            object (firstName, lastName, customerId, creditCardNumber, itemPurchased, department, \
+            employeeId, quantity, price, purchaseDate as ISO-8601, zipCode, storeId). Malformed \
+            lines are reported on stderr by number and reason, counted and skipped.
+            """)
+
+    @Option(help: "Purchases to generate (default 100000); with --input, the most lines to read.")
+    var records: Int?
+
+    @Option(help: "Seed of the purchase generator.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Partitions of every topic.")
+    var partitions: Int32 = 4
+
+    @Option(help: "Read purchases from FILE (key TAB JSON per line) instead of generating them.")
+    var input: String?
+
+    @Option(help: "Write each output topic to DIR/<topic>.tsv (key TAB JSON per line).")
+    var output: String?
+
+    @Flag(help: "Print the topology as text, Mermaid and Graphviz DOT, then exit.")
+    var describe = false
+
+    @Flag(help: "Print a machine-readable JSON summary instead of the report.")
+    var json = false
+
+    @Flag(help: "Print only the one-line summary.")
+    var quiet = false
+
+    @Flag(help: "Print a benchmark line: engine, records, seconds, rate, output counts, peak RSS.")
+    var bench = false
+
+    func validate() throws {
+        if let records, records < 0 { throw ValidationError("--records must not be negative") }
+        if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+        if let input, !FileManager.default.isReadableFile(atPath: input) {
+            throw ValidationError("cannot read input file \(input)")
+        }
+    }
+
+    func run() throws {
+        if describe {
+            let description = try ZMartTopology.make().describe()
+            print(description.description)
+            print("Mermaid:\n" + description.mermaid)
+            print("Graphviz DOT:\n" + description.dot, terminator: "")
+            return
+        }
+        var options = ZMartRun.Options()
+        options.records = records
+        options.seed = seed
+        options.partitions = partitions
+        options.input = input.map { URL(fileURLWithPath: $0) }
+        options.outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        var logger = Logger(label: "zmart")
+        logger.logLevel = .error
+        options.logger = logger
+        let run = try ZMartRun(options: options)
+        let summary = try run.run()
+
+        var stderr = StandardError()
+        for line in summary.malformedLines {
+            print("line \(line.line): skipped malformed purchase: \(line.reason)", to: &stderr)
+        }
+        if summary.lostRecords > 0 {
+            print("ERROR: \(summary.lostRecords) records were lost (dropped by retention before processing)", to: &stderr)
+        }
+        let counts = ZMartTopology.outputTopics.map { ($0.rawValue, summary.outputCounts[$0.rawValue] ?? 0) }
+        let mb = Double(summary.peakRSSBytes) / 1_048_576
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else if !quiet && !bench {
+            let source = input.map { "from \($0)" } ?? "generated (seed \(seed))"
+            print("ZMart on the in-memory runtime: \(summary.records) purchases \(source), \(partitions) partitions\n")
+            print(run.topology.describe().description, terminator: "")
+            print("Output topics:")
+            for (topic, count) in counts { print("  \(topic.padding(toLength: 10, withPad: " ", startingAt: 0)) \(count)") }
+            print("\nSample records (key TAB value):")
+            for (topic, _) in counts {
+                for sample in summary.samples[topic] ?? [] { print("  \(topic): \(sample)") }
+            }
+            print("\nMalformed lines skipped: \(summary.malformed)")
+            print(String(
+                format: "Throughput: %d records in %.3f s = %.0f records/s; peak RSS %.1f MB",
+                summary.records, summary.seconds, summary.recordsPerSecond, mb))
+        } else if quiet && !bench {
+            print(String(
+                format: "records=%d malformed=%d %@ seconds=%.3f rps=%.0f", summary.records, summary.malformed,
+                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.seconds, summary.recordsPerSecond))
+        }
+        if bench {
+            print(String(
+                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d peak_rss_mb=%.1f",
+                summary.engine, summary.records, summary.seconds, summary.recordsPerSecond,
+                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, mb))
+        }
+        if summary.lostRecords > 0 { throw ExitCode(3) }
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}
