@@ -229,3 +229,38 @@ public func peakResidentSetBytes() -> Int {
     return usage.ru_maxrss
     #endif
 }
+
+extension ZMartRun {
+    /// Writes generated purchases as an input file: `key TAB purchase-JSON` per line.
+    /// - Parameters:
+    ///   - url: The file; replaced if it exists.
+    ///   - records: How many purchases.
+    ///   - seed: The generator's seed.
+    /// - Returns: The number of lines written.
+    /// - Throws: I/O or encoding errors.
+    @discardableResult
+    public static func writeInputFile(to url: URL, records: Int, seed: UInt64) throws -> Int {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw StreamsError(.invalidConfiguration, "cannot create input file \(url.path)")
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        var generator = PurchaseGenerator(seed: seed)
+        let encoder = FastJSONEncoder()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        for _ in 0..<records {
+            let (key, purchase) = generator.nextRecord()
+            buffer.append(contentsOf: key.utf8)
+            buffer.append(0x09)
+            try encoder.encode(purchase, into: &buffer)
+            buffer.append(0x0A)
+            if buffer.count >= 1 << 20 {
+                try handle.write(contentsOf: buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: buffer)
+        return records
+    }
+}

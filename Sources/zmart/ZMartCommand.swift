@@ -34,6 +34,9 @@ struct ZMartCommand: ParsableCommand {
     @Option(help: "Write each output topic to DIR/<topic>.tsv (key TAB JSON per line).")
     var output: String?
 
+    @Option(help: "Write --records generated purchases (--seed) to FILE as input lines, then exit.")
+    var generateInput: String?
+
     @Flag(help: "Print the topology as text, Mermaid and Graphviz DOT, then exit.")
     var describe = false
 
@@ -55,6 +58,12 @@ struct ZMartCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let generateInput {
+            let count = try ZMartRun.writeInputFile(
+                to: URL(fileURLWithPath: generateInput), records: records ?? 100_000, seed: seed)
+            if !quiet { print("wrote \(count) purchases to \(generateInput)") }
+            return
+        }
         if describe {
             let description = try ZMartTopology.make().describe()
             print(description.description)

@@ -15,7 +15,7 @@
 ///     }
 /// }
 /// ```
-public protocol Processor<KeyIn, ValueIn, KeyOut, ValueOut>: AnyObject {
+public protocol Processor<KeyIn, ValueIn, KeyOut, ValueOut>: AnyObject, SendableMetatype {
     /// The type of the keys this processor receives.
     associatedtype KeyIn
     /// The type of the values this processor receives.

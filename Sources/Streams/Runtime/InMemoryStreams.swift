@@ -203,11 +203,11 @@ public final class InMemoryStreams {
                 reportGap(input, fetched.firstOffset)
             }
             let task = input.task
-            let topic = input.topic
+            let source = try task.source(for: input.topic)
             var next = fetched.firstOffset
             try fetched.forEach { offset, key, value, timestamp, headers in
                 try task.process(
-                    topic: topic, offset: offset, key: key, value: value, timestamp: timestamp,
+                    source: source, offset: offset, key: key, value: value, timestamp: timestamp,
                     headers: headers)
                 next = offset + 1
             }

@@ -17,7 +17,7 @@ final class LogSegment: @unchecked Sendable {
         var hasHeaders: Bool
     }
 
-    let baseOffset: Int64
+    private(set) var baseOffset: Int64
     let byteCapacity: Int
     let entryCapacity: Int
     let bytes: UnsafeMutableRawPointer
@@ -38,6 +38,14 @@ final class LogSegment: @unchecked Sendable {
     deinit {
         bytes.deallocate()
         entries.deallocate()
+    }
+
+    /// Empties a segment for reuse; the caller holds the only reference.
+    func reset(baseOffset: Int64) {
+        self.baseOffset = baseOffset
+        written = 0
+        usedBytes = 0
+        headers.removeAll()
     }
 
     func fits(_ count: Int) -> Bool {

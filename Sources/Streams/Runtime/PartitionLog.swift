@@ -8,6 +8,9 @@ final class PartitionLog: Sendable {
         var startOffset: Int64 = 0
         var endOffset: Int64 = 0
         var retainedBytes = 0
+        /// Dropped segments no reader holds, kept for reuse: fresh ones would cost page
+        /// faults on every megabyte written.
+        var spare: [LogSegment] = []
     }
 
     static let segmentBytes = 1 << 20
@@ -34,11 +37,7 @@ final class PartitionLog: Sendable {
                     let value = entry.valueLength < 0 ? nil : UnsafeRawBufferPointer(rebasing: bytes[entry.valueStart..<(entry.valueStart + entry.valueLength)])
                     let size = max(entry.keyLength, 0) + max(entry.valueLength, 0)
                     if state.segments.last.map({ !$0.fits(size) }) ?? true {
-                        state.segments.append(
-                            LogSegment(
-                                baseOffset: state.endOffset,
-                                byteCapacity: max(Self.segmentBytes, size),
-                                entryCapacity: Self.segmentEntries))
+                        state.segments.append(Self.newSegment(&state, size: size))
                     }
                     state.segments[state.segments.count - 1].append(
                         key: key, value: value, timestamp: entry.timestamp,
@@ -52,13 +51,27 @@ final class PartitionLog: Sendable {
         }
     }
 
+    private static func newSegment(_ state: inout State, size: Int) -> LogSegment {
+        if size <= segmentBytes, let reused = state.spare.popLast() {
+            reused.reset(baseOffset: state.endOffset)
+            return reused
+        }
+        return LogSegment(
+            baseOffset: state.endOffset, byteCapacity: max(segmentBytes, size), entryCapacity: segmentEntries)
+    }
+
     private func applyRetention(_ state: inout State) {
         guard let retentionBytes else { return }
         // Whole segments are dropped, oldest first, never the one being written.
         while state.retainedBytes > retentionBytes, state.segments.count > 1 {
-            let dropped = state.segments.removeFirst()
+            var dropped = state.segments.removeFirst()
             state.retainedBytes -= dropped.usedBytes
             state.startOffset = dropped.baseOffset + Int64(dropped.written)
+            if state.spare.count < 2, dropped.byteCapacity == Self.segmentBytes,
+                isKnownUniquelyReferenced(&dropped)
+            {
+                state.spare.append(dropped)
+            }
         }
     }
 

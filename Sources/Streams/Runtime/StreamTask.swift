@@ -10,12 +10,12 @@ package final class StreamTask {
     let context: TaskContext
     /// Source entry points by the topic's name on the cluster.
     private var sources: [TopicName: (RawRecord) throws -> Void] = [:]
+    /// Source entry points in a fixed order, for runtimes that look a source up once per batch.
+    private var sourceList: [(topic: TopicName, entry: (RawRecord) throws -> Void)] = []
     private var initializers: [() throws -> Void] = []
     private var closers: [() -> Void] = []
     private var hasStreamTimePunctuation = false
     private var closed = false
-    /// The next offset to consume, per input topic (of this task's partition).
-    package private(set) var consumedOffsets: [TopicName: Int64] = [:]
     /// Records processed since creation.
     package private(set) var processedRecords = 0
 
@@ -54,6 +54,17 @@ package final class StreamTask {
         }
     }
 
+    /// A handle on the source that reads `topic`, for ``process(source:offset:key:value:timestamp:headers:)``.
+    /// - Throws: ``StreamsError`` if the task does not read the topic.
+    package func source(for topic: TopicName) throws -> Int {
+        if let index = sourceList.firstIndex(where: { $0.topic == topic }) { return index }
+        guard let entry = sources[topic] else {
+            throw StreamsError(.unknownTopic, "task \(id) does not read topic \(topic)")
+        }
+        sourceList.append((topic, entry))
+        return sourceList.count - 1
+    }
+
     /// Initializes every processor.
     package func initialize() throws {
         for initialize in initializers { try initialize() }
@@ -63,20 +74,28 @@ package final class StreamTask {
     /// Processes one record read from `topic` at `offset`, then runs due stream-time
     /// punctuations.
     /// - Throws: ``StreamsError`` from a processor, a serde or a handler that answered fail.
-    @inline(__always)
     package func process(
         topic: TopicName, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         timestamp: Int64, headers: Headers
     ) throws {
-        guard let source = sources[topic] else {
-            throw StreamsError(.unknownTopic, "task \(id) does not read topic \(topic)")
-        }
+        try process(
+            source: try source(for: topic), offset: offset, key: key, value: value, timestamp: timestamp,
+            headers: headers)
+    }
+
+    /// Processes one record through a source handle from ``source(for:)``.
+    /// - Throws: ``StreamsError`` from a processor, a serde or a handler that answered fail.
+    @inline(__always)
+    package func process(
+        source: Int, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64, headers: Headers
+    ) throws {
+        let (topic, entry) = sourceList[source]
         let metadata = RecordMetadata(topic: topic, partition: id.partition, offset: offset)
         context.currentMetadata = metadata
         defer { context.currentMetadata = nil }
-        try source(
+        try entry(
             RawRecord(key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata))
-        consumedOffsets[topic] = offset + 1
         processedRecords += 1
         if hasStreamTimePunctuation {
             context.currentMetadata = nil

@@ -98,6 +98,22 @@ private struct PunctuationSchedule {
 }
 
 extension TaskContext {
+    /// Hands a serialized record to the runtime's collector.
+    @usableFromInline
+    func send(
+        topic: TopicName, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64, headers: Headers
+    ) throws {
+        try collector.send(
+            topic: topic, partition: partition, key: key, value: value, timestamp: timestamp, headers: headers)
+    }
+
+    /// The number of partitions of an output topic.
+    @usableFromInline
+    func partitionCount(of topic: TopicName) throws -> Int32 {
+        try collector.partitionCount(of: topic)
+    }
+
     /// Advances stream time with a record's timestamp.
     @usableFromInline
     func observe(timestamp: Int64) {

@@ -80,7 +80,7 @@ extension Serde where Value == UUID {
     }
 }
 
-extension Serde where Value: Codable {
+extension Serde where Value: Codable & SendableMetatype {
     /// Any `Codable` type as compact JSON, through ``FastJSONEncoder`` and ``FastJSONDecoder``.
     ///
     /// Dates are ISO-8601 strings. Bad JSON, a missing field or a value of the wrong type is a

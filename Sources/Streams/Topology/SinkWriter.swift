@@ -24,7 +24,7 @@ final class SinkWriter<Key, Value> {
         valueBuffer.reserveCapacity(512)
     }
 
-    @usableFromInline
+    @inlinable
     func write(_ record: Record<Key, Value>, to topic: TopicName) throws {
         keyBuffer.removeAll(keepingCapacity: true)
         valueBuffer.removeAll(keepingCapacity: true)
@@ -41,7 +41,7 @@ final class SinkWriter<Key, Value> {
         }
         var partition: Int32? = nil
         if let partitioner {
-            let count = try task.collector.partitionCount(of: topic)
+            let count = try task.partitionCount(of: topic)
             partition = partitioner.partition(
                 topic: topic, key: record.key, value: record.value, partitionCount: count)
             if let chosen = partition, !(0..<count).contains(chosen) {
@@ -52,7 +52,7 @@ final class SinkWriter<Key, Value> {
         }
         try keyBuffer.withUnsafeBytes { keyBytes in
             try valueBuffer.withUnsafeBytes { valueBytes in
-                try task.collector.send(
+                try task.send(
                     topic: topic, partition: partition, key: hasKey ? keyBytes : nil,
                     value: hasValue ? valueBytes : nil, timestamp: record.timestamp,
                     headers: record.headers)

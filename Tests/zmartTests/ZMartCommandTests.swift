@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `zmart` command end to end: the built binary, run as a user runs it.
+@Suite("zmart command", .serialized)
+struct ZMartCommandTests {
+    static let binary: URL = {
+        // The test bundle and the zmart executable are built into the same folder.
+        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
+        return me.deletingLastPathComponent().appendingPathComponent("zmart")
+    }()
+
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs the binary with stdout and stderr sent to files, and waits with waitpid.
+    /// (Foundation's `Process.waitUntilExit` can spin forever off the main thread on Linux.)
+    func run(_ arguments: [String]) throws -> Output {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zmart-run-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outPath = folder.appendingPathComponent("stdout").path
+        let errPath = folder.appendingPathComponent("stderr").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([Self.binary.path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, Self.binary.path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return Output(
+            status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    static func purchaseJSON(card: String, customer: String, quantity: String = "2") -> String {
+        #"{"firstName":"Ada","lastName":"Lovelace","customerId":"\#(customer)","creditCardNumber":"\#(card)","itemPurchased":"lamp","department":"home","employeeId":"E-1","quantity":\#(quantity),"price":12.5,"purchaseDate":"2026-11-25T08:00:00Z","zipCode":"90210","storeId":"S-1"}"#
+    }
+
+    static let cards = ["5105-1051-0510-5100", "4111 1111 1111 1111", "378282246310005", "6011000990139424", "3530111333300000"]
+
+    /// An input file with good lines and every kind of bad line; returns it and the numbers
+    /// of the bad lines.
+    func writeInput(in folder: URL) throws -> (file: URL, bad: [Int]) {
+        let lines = [
+            "C-1\t" + Self.purchaseJSON(card: Self.cards[0], customer: "C-1"),  // 1
+            "no tab on this line " + Self.cards[1],  // 2: no TAB
+            "C-2\t" + Self.purchaseJSON(card: Self.cards[1], customer: "C-2"),  // 3
+            "C-3\t{\"firstName\":\"" + Self.cards[2],  // 4: truncated JSON
+            "",  // 5: empty line
+            Self.cards[3] + "\t" + Self.purchaseJSON(card: Self.cards[3], customer: "C-4"),  // 6: card as key
+            "C-5\t" + Self.purchaseJSON(card: Self.cards[4], customer: "C-5", quantity: "\"two\""),  // 7: wrong type
+            "C-6\t{\"firstName\":\"Ada\",\"creditCardNumber\":\"" + Self.cards[0] + "\"}",  // 8: missing fields
+            "C-7\t" + Self.purchaseJSON(card: Self.cards[2], customer: "C-7") + "\r",  // 9: CRLF
+            "C-8\t",  // 10: nothing after the TAB
+            "C-9\t" + Self.purchaseJSON(card: Self.cards[4], customer: "C-9"),  // 11: no final newline
+        ]
+        let file = folder.appendingPathComponent("input.tsv")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return (file, [2, 4, 5, 7, 8, 10])
+    }
+
+    func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zmart-test-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    func assertNoRawCard(_ text: String, _ what: String) {
+        for card in Self.cards {
+            let digits = card.filter(\.isNumber)
+            #expect(!text.contains(card), "raw card number in \(what)")
+            #expect(!text.contains(digits), "raw card digits in \(what)")
+            #expect(!text.contains(String(digits.prefix(8))), "card prefix in \(what)")
+        }
+    }
+
+    @Test func malformedLinesAreReportedCountedAndSkipped() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (input, bad) = try writeInput(in: folder)
+        let outputs = folder.appendingPathComponent("out")
+        let result = try run(["--input", input.path, "--output", outputs.path, "--json", "--partitions", "3"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(summary["malformed"] as? Int == bad.count)
+        let lines = (summary["malformedLines"] as? [[String: Any]] ?? []).compactMap { $0["line"] as? Int }
+        #expect(lines == bad)
+        let counts = try #require(summary["outputCounts"] as? [String: Int])
+        #expect(counts == ["patterns": 5, "rewards": 5, "purchases": 5])
+
+        for line in bad {
+            #expect(result.stderr.contains("line \(line): skipped malformed purchase: "))
+        }
+        #expect(result.stderr.contains("line 7: skipped malformed purchase: ") && result.stderr.contains("quantity"))
+        assertNoRawCard(result.stdout, "stdout")
+        assertNoRawCard(result.stderr, "stderr")
+
+        for topic in ["patterns", "rewards", "purchases"] {
+            let text = try String(contentsOf: outputs.appendingPathComponent("\(topic).tsv"), encoding: .utf8)
+            let records = text.split(separator: "\n")
+            #expect(records.count == 5, "\(topic).tsv")
+            for record in records {
+                let parts = record.split(separator: "\t", omittingEmptySubsequences: false)
+                #expect(parts.count == 2)
+                #expect((try? JSONSerialization.jsonObject(with: Data(parts[1].utf8))) is [String: Any])
+            }
+            assertNoRawCard(text, "\(topic).tsv")
+        }
+        let purchases = try String(contentsOf: outputs.appendingPathComponent("purchases.tsv"), encoding: .utf8)
+        #expect(purchases.contains("xxxx-xxxx-xxxx-5100"))
+        #expect(purchases.contains("xxxx xxxx xxxx 1111"))
+        #expect(purchases.contains("xxxxxxxxxxxx9424\t") || purchases.contains("xxxxxxxxxxxx9424"))
+    }
+
+    @Test func defaultRunPrintsTopologyCountsSamplesAndThroughput() throws {
+        let result = try run(["--records", "3000", "--seed", "7"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("Topologies:"))
+        #expect(result.stdout.contains("Processor: masking (stores: [])"))
+        for topic in ["patterns", "rewards", "purchases"] {
+            #expect(result.stdout.contains("  \(topic.padding(toLength: 10, withPad: " ", startingAt: 0)) 3000"))
+            #expect(result.stdout.contains("  \(topic): C-"))
+        }
+        #expect(result.stdout.contains("Throughput: 3000 records in "))
+    }
+
+    @Test func sameSeedSameOutputs() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["a", "b"] {
+            let result = try run(["--records", "2000", "--seed", "99", "--partitions", "1", "--quiet", "--output", folder.appendingPathComponent(name).path])
+            #expect(result.status == 0)
+        }
+        for topic in ["patterns", "rewards", "purchases"] {
+            let a = try Data(contentsOf: folder.appendingPathComponent("a/\(topic).tsv"))
+            let b = try Data(contentsOf: folder.appendingPathComponent("b/\(topic).tsv"))
+            #expect(a == b)
+            #expect(!a.isEmpty)
+        }
+    }
+
+    @Test func describePrintsTextMermaidAndDot() throws {
+        let result = try run(["--describe"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Sub-topology: 0"))
+        #expect(result.stdout.contains("flowchart TD"))
+        #expect(result.stdout.contains("digraph topology {"))
+    }
+
+    @Test func benchPrintsItsLineLast() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (input, _) = try writeInput(in: folder)
+        let result = try run(["--input", input.path, "--bench"])
+        #expect(result.status == 0)
+        let last = try #require(result.stdout.split(separator: "\n").last.map(String.init))
+        let pattern = #/^engine=swift-inmemory records=8 seconds=[0-9.]+ rps=[0-9]+ patterns=5 rewards=5 purchases=5 malformed=6 peak_rss_mb=[0-9.]+$/#
+        #expect(last.wholeMatch(of: pattern) != nil, "\(last)")
+    }
+
+    @Test func badArgumentsAreRejected() throws {
+        #expect(try run(["--partitions", "0"]).status != 0)
+        let missing = try run(["--input", "/nonexistent/file.tsv"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("cannot read input file"))
+    }
+}

@@ -1,0 +1,11 @@
+# Shared set-up for the project's scripts: finds Swift and installs what the build needs.
+# Sourced, not run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+fi
+if ! command -v swift >/dev/null 2>&1; then
+    echo "error: Swift 6 is needed (swift not on PATH and not at /opt/swift)" >&2
+    exit 1
+fi
