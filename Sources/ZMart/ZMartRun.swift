@@ -88,7 +88,7 @@ public struct ZMartRun {
         // Each partition keeps the newest few MiB, as Kafka's retention.bytes, so memory stays
         // bounded however long the input; readers keep up batch by batch and any record
         // dropped before it was read is reported as lost.
-        let retention = max(4 << 20, (64 << 20) / (4 * Int(partitions)))
+        let retention = max(2 << 20, (32 << 20) / (4 * Int(partitions)))
         for topic in [ZMartTopology.transactions] + ZMartTopology.outputTopics {
             try cluster.createTopic(topic, partitions: partitions, retentionBytes: retention)
         }

@@ -67,7 +67,7 @@ final class PartitionLog: Sendable {
             var dropped = state.segments.removeFirst()
             state.retainedBytes -= dropped.usedBytes
             state.startOffset = dropped.baseOffset + Int64(dropped.written)
-            if state.spare.count < 2, dropped.byteCapacity == Self.segmentBytes,
+            if state.spare.isEmpty, dropped.byteCapacity == Self.segmentBytes,
                 isKnownUniquelyReferenced(&dropped)
             {
                 state.spare.append(dropped)
