@@ -72,6 +72,8 @@ final class OutputDrain {
                     file?.append(record)
                 }
                 positions[topic]![partition] = result.next
+                // Drained: free them, as a consumer-owned topic purge would.
+                try cluster.deleteRecords(topic: topic, partition: Int32(partition), before: result.next)
                 lost += result.lost
             }
             counts[topic, default: 0] += count

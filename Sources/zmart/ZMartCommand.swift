@@ -88,7 +88,7 @@ struct ZMartCommand: ParsableCommand {
             print("line \(line.line): skipped malformed purchase: \(line.reason)", to: &stderr)
         }
         if summary.lostRecords > 0 {
-            print("ERROR: \(summary.lostRecords) records were lost (dropped by retention before processing)", to: &stderr)
+            print("ERROR: \(summary.lostRecords) records were lost (deleted before they were processed)", to: &stderr)
         }
         let counts = ZMartTopology.outputTopics.map { ($0.rawValue, summary.outputCounts[$0.rawValue] ?? 0) }
         let mb = Double(summary.peakRSSBytes) / 1_048_576

@@ -162,6 +162,14 @@ public final class InMemoryCluster: Sendable {
         }
     }
 
+    /// Deletes the records of a partition before an offset, as Kafka's `DeleteRecords`: its
+    /// start offset moves there and the memory is freed. Kafka Streams purges consumed
+    /// repartition data this way; feeders of an in-memory cluster use it to bound memory.
+    /// - Throws: ``StreamsError`` for an unknown topic or partition.
+    public func deleteRecords(topic: TopicName, partition: Int32, before offset: Int64) throws {
+        try log(topic, partition).log.deleteRecords(before: offset)
+    }
+
     /// The offset a consumer group committed for a partition, if any.
     public func committedOffset(group: String, topic: TopicName, partition: Int32) -> Int64? {
         state.withLock { $0.committed[group]?[TopicPartition(topic: topic, partition: partition)] }

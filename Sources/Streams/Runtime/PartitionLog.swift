@@ -13,8 +13,8 @@ final class PartitionLog: Sendable {
         var spare: [LogSegment] = []
     }
 
-    static let segmentBytes = 1 << 20
-    static let segmentEntries = 8192
+    static let segmentBytes = 256 << 10
+    static let segmentEntries = 2048
 
     let retentionBytes: Int?
     private let state = Mutex(State())
@@ -64,14 +64,30 @@ final class PartitionLog: Sendable {
         guard let retentionBytes else { return }
         // Whole segments are dropped, oldest first, never the one being written.
         while state.retainedBytes > retentionBytes, state.segments.count > 1 {
-            var dropped = state.segments.removeFirst()
-            state.retainedBytes -= dropped.usedBytes
-            state.startOffset = dropped.baseOffset + Int64(dropped.written)
-            if state.spare.isEmpty, dropped.byteCapacity == Self.segmentBytes,
-                isKnownUniquelyReferenced(&dropped)
-            {
-                state.spare.append(dropped)
+            Self.dropFirstSegment(&state)
+        }
+    }
+
+    /// Deletes the records before `offset`, as Kafka's DeleteRecords: the start offset moves
+    /// there and segments wholly before it are freed.
+    func deleteRecords(before offset: Int64) {
+        state.withLock { state in
+            let target = min(offset, state.endOffset)
+            guard target > state.startOffset else { return }
+            state.startOffset = target
+            while let first = state.segments.first, first.baseOffset + Int64(first.written) <= target {
+                Self.dropFirstSegment(&state)
             }
+            state.startOffset = target
+        }
+    }
+
+    private static func dropFirstSegment(_ state: inout State) {
+        var dropped = state.segments.removeFirst()
+        state.retainedBytes -= dropped.usedBytes
+        state.startOffset = max(state.startOffset, dropped.baseOffset + Int64(dropped.written))
+        if state.spare.isEmpty, dropped.byteCapacity == Self.segmentBytes, isKnownUniquelyReferenced(&dropped) {
+            state.spare.append(dropped)
         }
     }
 
