@@ -1,0 +1,149 @@
+import Streams
+import Testing
+
+@Suite("In-memory cluster and runtime")
+struct InMemoryStreamsTests {
+    func upperTopology() throws -> Topology {
+        let builder = StreamsBuilder()
+        builder.stream("in", Consumed(key: .string, value: .string))
+            .mapValues { $0.uppercased() }
+            .to("out", Produced(key: .string, value: .string))
+        return try builder.build()
+    }
+
+    func cluster(partitions: Int32 = 3) throws -> InMemoryCluster {
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("in", partitions: partitions)
+        try cluster.createTopic("out", partitions: partitions)
+        return cluster
+    }
+
+    func send(_ cluster: InMemoryCluster, _ count: Int, from start: Int = 0) throws {
+        for index in start..<(start + count) {
+            try cluster.send(
+                Record(key: "k\(index)", value: "v\(index)", timestamp: Int64(index)), to: "in", key: .string,
+                value: .string)
+        }
+    }
+
+    @Test func oneTaskPerPartitionEachInOffsetOrder() throws {
+        let cluster = try cluster(partitions: 3)
+        try send(cluster, 300)
+        let streams = try InMemoryStreams(topology: try upperTopology(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try streams.start()
+        #expect(streams.taskIds == [TaskId(subtopology: 0, partition: 0), TaskId(subtopology: 0, partition: 1), TaskId(subtopology: 0, partition: 2)])
+        #expect(try streams.runUntilIdle() == 300)
+        let out = try cluster.read(topic: "out", key: Serde<String>.string, value: Serde<String>.string)
+        #expect(out.count == 300)
+        // Each output partition holds its input partition's records in input order.
+        for partition in Int32(0)..<3 {
+            let inputs = try cluster.read(topic: "in", partition: partition).map { String(decoding: $0.value!, as: UTF8.self).uppercased() }
+            let outputs = out.filter { $0.metadata?.partition == partition }.map(\.value)
+            #expect(outputs == inputs)
+        }
+        try streams.close()
+        #expect(streams.state == .notRunning)
+        for partition in Int32(0)..<3 {
+            #expect(cluster.committedOffset(group: "app", topic: "in", partition: partition) == (try cluster.endOffset(of: "in", partition: partition)))
+        }
+    }
+
+    @Test func aRestartResumesFromTheCommittedOffsets() throws {
+        let cluster = try cluster()
+        try send(cluster, 50)
+        let first = try InMemoryStreams(topology: try upperTopology(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try first.start()
+        try first.runUntilIdle()
+        try first.close()
+        try send(cluster, 20, from: 50)
+        let second = try InMemoryStreams(topology: try upperTopology(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try second.start()
+        #expect(try second.runUntilIdle() == 20)
+        try second.close()
+        #expect(try cluster.recordCount(of: "out") == 70)
+    }
+
+    @Test func stateChangesAreReported() throws {
+        let streams = try InMemoryStreams(topology: try upperTopology(), cluster: try cluster(), config: StreamsConfig(applicationId: "app"))
+        var changes: [String] = []
+        streams.onStateChange = { new, old in changes.append("\(old)->\(new)") }
+        try streams.start()
+        try streams.close()
+        #expect(changes == ["created->running", "running->pendingShutdown", "pendingShutdown->notRunning"])
+    }
+
+    @Test func missingTopicsAndBadConfigurationFailAtStart() throws {
+        let empty = InMemoryCluster()
+        let streams = try InMemoryStreams(topology: try upperTopology(), cluster: empty, config: StreamsConfig(applicationId: "app"))
+        let error = #expect(throws: StreamsError.self) { try streams.start() }
+        #expect(error?.code == .unknownTopic)
+        #expect(streams.state == .error)
+        for id in ["", "has space", "slash/no"] {
+            #expect(throws: StreamsError.self) {
+                _ = try InMemoryStreams(topology: try upperTopology(), cluster: empty, config: StreamsConfig(applicationId: id))
+            }
+        }
+    }
+
+    @Test func sourcesOfOneSubtopologyMustBeCoPartitioned() throws {
+        let builder = StreamsBuilder()
+        builder.stream("a", Consumed(key: .string, value: .string))
+            .merge(builder.stream("b", Consumed(key: .string, value: .string)))
+            .to("out", Produced(key: .string, value: .string))
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("a", partitions: 2)
+        try cluster.createTopic("b", partitions: 3)
+        try cluster.createTopic("out")
+        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        let error = #expect(throws: StreamsError.self) { try streams.start() }
+        #expect(error?.message.contains("not co-partitioned") == true)
+    }
+
+    @Test func recordsDroppedBeforeProcessingAreCountedAsLost() throws {
+        let cluster = InMemoryCluster()
+        // Retention keeps about one segment: most of 20 MB of input is gone before the app runs.
+        try cluster.createTopic("in", partitions: 1, retentionBytes: 1)
+        try cluster.createTopic("out")
+        let big = String(repeating: "x", count: 10_000)
+        for index in 0..<2_000 {
+            try cluster.send(Record(key: "k\(index)", value: big, timestamp: 0), to: "in", key: .string, value: .string)
+        }
+        let start = try cluster.startOffset(of: "in", partition: 0)
+        #expect(start > 0)
+        let streams = try InMemoryStreams(topology: try upperTopology(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try streams.start()
+        let processed = try streams.runUntilIdle()
+        #expect(streams.lostRecords == start)
+        #expect(Int64(processed) + streams.lostRecords == 2_000)
+    }
+
+    @Test func deleteRecordsMovesTheStartOffset() throws {
+        let cluster = try cluster(partitions: 1)
+        try send(cluster, 5_000)
+        try cluster.deleteRecords(topic: "in", partition: 0, before: 4_000)
+        #expect(try cluster.startOffset(of: "in", partition: 0) == 4_000)
+        #expect(try cluster.endOffset(of: "in", partition: 0) == 5_000)
+        let left = try cluster.read(topic: "in", partition: 0)
+        #expect(left.count == 1_000)
+        #expect(left.first?.metadata.offset == 4_000)
+        let result = try cluster.consume(topic: "in", partition: 0, from: 10) { _ in }
+        #expect(result.lost == 3_990)
+        #expect(result.next == 5_000)
+    }
+
+    @Test func producerBatchesUntilFlush() throws {
+        let cluster = try cluster(partitions: 2)
+        let producer = InMemoryProducer(cluster: cluster)
+        let key = Array("key".utf8)
+        let value = Array("value".utf8)
+        let partition = try key.withUnsafeBytes { k in
+            try value.withUnsafeBytes { v in
+                try producer.sendReturningPartition(topic: "in", key: k, value: v, timestamp: 1)
+            }
+        }
+        #expect(partition == Murmur2.partition(forKey: key, partitionCount: 2))
+        #expect(try cluster.recordCount(of: "in") == 0)
+        try producer.flush()
+        #expect(try cluster.read(topic: "in", partition: partition).map(\.value) == [value])
+    }
+}
