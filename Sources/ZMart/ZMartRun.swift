@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Streams
 import Synchronization
@@ -15,6 +18,8 @@ public struct ZMartRun {
         public var seed: UInt64 = 42
         /// Partitions of every topic.
         public var partitions: Int32 = 4
+        /// Stream threads processing the partitions' tasks in parallel.
+        public var threads = 1
         /// A file of `key TAB purchase-JSON` lines to read instead of generating.
         public var input: URL?
         /// A folder that receives `<topic>.tsv` for each output topic.
@@ -58,6 +63,8 @@ public struct ZMartRun {
         public var lostRecords: Int64 = 0
         /// Partitions of each topic.
         public var partitions: Int32 = 0
+        /// Stream threads.
+        public var threads = 1
         /// The process's peak resident set size in bytes.
         public var peakRSSBytes = 0
     }
@@ -71,6 +78,9 @@ public struct ZMartRun {
     public init(options: Options) throws {
         guard options.partitions >= 1 else {
             throw StreamsError(.invalidConfiguration, "partitions must be at least 1, not \(options.partitions)")
+        }
+        guard options.threads >= 1 else {
+            throw StreamsError(.invalidConfiguration, "threads must be at least 1, not \(options.threads)")
         }
         if let records = options.records, records < 0 {
             throw StreamsError(.invalidConfiguration, "records must not be negative, not \(records)")
@@ -95,6 +105,7 @@ public struct ZMartRun {
         let failures = FailureLog()
         var config = StreamsConfig(applicationId: "zmart")
         config.logger = options.logger
+        config.numStreamThreads = options.threads
         config.deserializationErrorHandler = DeserializationErrorHandler { failure in
             failures.add(failure.metadata, reason: failure.error.message)
             return .continue
@@ -108,6 +119,7 @@ public struct ZMartRun {
             samples: options.samplesPerTopic)
         var summary = Summary()
         summary.partitions = partitions
+        summary.threads = options.threads
         // Line numbers of the records in each partition of `transactions`, by offset.
         var lineOfOffset = Array(repeating: [Int32](), count: Int(partitions))
         let batch = 8192
@@ -140,12 +152,15 @@ public struct ZMartRun {
             let limit = options.records ?? .max
             var splitter = LineSplitter()
             var malformed: [MalformedLine] = []
-            let handle = try FileHandle(forReadingFrom: input)
-            defer { try? handle.close() }
+            let file = try InputFile(url: input)
             var done = false
-            while !done, let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-                try chunk.withUnsafeBytes { bytes in
-                    try splitter.feed(bytes) { line in
+            // One reused buffer: a fresh one per chunk costs page faults on every read.
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while !done {
+                let count = try file.read(into: &chunk)
+                if count == 0 { break }
+                try chunk.withUnsafeBytes { whole in
+                    try splitter.feed(UnsafeRawBufferPointer(rebasing: whole[..<count])) { line in
                         guard !done else { return }
                         switch line {
                         case .record(let number, let key, let value):
@@ -204,6 +219,33 @@ public struct ZMartRun {
         summary.lostRecords = drain.lost + streams.lostRecords
         summary.peakRSSBytes = peakResidentSetBytes()
         return summary
+    }
+}
+
+/// A file read with POSIX `read` into the caller's buffer.
+private final class InputFile {
+    private let descriptor: Int32
+    private let path: String
+
+    init(url: URL) throws {
+        path = url.path
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw StreamsError(.invalidConfiguration, "cannot open input file \(path): errno \(errno)")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Fills `buffer` from its start; returns the bytes read, 0 at the end.
+    func read(into buffer: inout [UInt8]) throws -> Int {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count >= 0 { return count }
+            if errno != EINTR {
+                throw StreamsError(.invalidConfiguration, "cannot read input file \(path): errno \(errno)")
+            }
+        }
     }
 }
 

@@ -28,6 +28,9 @@ struct ZMartCommand: ParsableCommand {
     @Option(help: "Partitions of every topic.")
     var partitions: Int32 = 4
 
+    @Option(help: "Stream threads that process the partitions in parallel.")
+    var threads = 1
+
     @Option(help: "Read purchases from FILE (key TAB JSON per line) instead of generating them.")
     var input: String?
 
@@ -52,6 +55,7 @@ struct ZMartCommand: ParsableCommand {
     func validate() throws {
         if let records, records < 0 { throw ValidationError("--records must not be negative") }
         if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let input, !FileManager.default.isReadableFile(atPath: input) {
             throw ValidationError("cannot read input file \(input)")
         }
@@ -75,6 +79,7 @@ struct ZMartCommand: ParsableCommand {
         options.records = records
         options.seed = seed
         options.partitions = partitions
+        options.threads = threads
         options.input = input.map { URL(fileURLWithPath: $0) }
         options.outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
         var logger = Logger(label: "zmart")
@@ -98,7 +103,7 @@ struct ZMartCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else if !quiet && !bench {
             let source = input.map { "from \($0)" } ?? "generated (seed \(seed))"
-            print("ZMart on the in-memory runtime: \(summary.records) purchases \(source), \(partitions) partitions\n")
+            print("ZMart on the in-memory runtime: \(summary.records) purchases \(source), \(partitions) partitions, \(threads) stream thread\(threads == 1 ? "" : "s")\n")
             print(run.topology.describe().description, terminator: "")
             print("Output topics:")
             for (topic, count) in counts { print("  \(topic.padding(toLength: 10, withPad: " ", startingAt: 0)) \(count)") }
@@ -117,9 +122,9 @@ struct ZMartCommand: ParsableCommand {
         }
         if bench {
             print(String(
-                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d peak_rss_mb=%.1f",
+                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d threads=%d peak_rss_mb=%.1f",
                 summary.engine, summary.records, summary.seconds, summary.recordsPerSecond,
-                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, mb))
+                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, summary.threads, mb))
         }
         if summary.lostRecords > 0 { throw ExitCode(3) }
     }

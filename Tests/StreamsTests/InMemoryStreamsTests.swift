@@ -147,3 +147,63 @@ struct InMemoryStreamsTests {
         #expect(try cluster.read(topic: "in", partition: partition).map(\.value) == [value])
     }
 }
+
+@Suite("Stream threads")
+struct StreamThreadTests {
+    @Test(arguments: [2, 3, 8])
+    func tasksAreSharedByThreadsAndNothingIsLost(threads: Int) throws {
+        let builder = StreamsBuilder()
+        builder.stream("in", Consumed(key: .string, value: .int64))
+            .mapValues { $0 * 2 }
+            .to("out", Produced(key: .string, value: .int64))
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("in", partitions: 6)
+        try cluster.createTopic("out", partitions: 6)
+        let producer = InMemoryProducer(cluster: cluster)
+        for index in 0..<20_000 {
+            let key = Array("k\(index % 997)".utf8)
+            var value = Int64(index).bigEndian
+            try key.withUnsafeBytes { k in
+                try withUnsafeBytes(of: &value) { v in
+                    _ = try producer.sendReturningPartition(topic: "in", key: k, value: v, timestamp: Int64(index))
+                }
+            }
+        }
+        try producer.flush()
+        var config = StreamsConfig(applicationId: "threads")
+        config.numStreamThreads = threads
+        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: config)
+        try streams.start()
+        #expect(try streams.runUntilIdle() == 20_000)
+        try streams.close()
+        let out = try cluster.read(topic: "out", key: Serde<String>.string, value: Serde<Int64>.int64)
+        #expect(out.count == 20_000)
+        #expect(Set(out.map(\.value)) == Set((0..<20_000).map { Int64($0) * 2 }))
+        // Per key, the order of the input is kept.
+        var lastByKey: [String: Int64] = [:]
+        for record in out.sorted(by: { ($0.metadata!.partition, $0.metadata!.offset) < ($1.metadata!.partition, $1.metadata!.offset) }) {
+            if let last = lastByKey[record.key] { #expect(record.value > last) }
+            lastByKey[record.key] = record.value
+        }
+        for partition in Int32(0)..<6 {
+            #expect(cluster.committedOffset(group: "threads", topic: "in", partition: partition) == (try cluster.endOffset(of: "in", partition: partition)))
+        }
+    }
+
+    @Test func anErrorInOneThreadStopsTheRuntime() throws {
+        let builder = StreamsBuilder()
+        builder.stream("in", Consumed(key: .string, value: .string))
+            .to("out", Produced(key: .string, value: .string))
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("in", partitions: 4)
+        try cluster.createTopic("out", partitions: 4)
+        try cluster.send(topic: "in", partition: 3, key: Array("k".utf8), value: [0xff], timestamp: 0)
+        var config = StreamsConfig(applicationId: "threads")
+        config.numStreamThreads = 2
+        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: config)
+        try streams.start()
+        let error = #expect(throws: StreamsError.self) { try streams.runUntilIdle() }
+        #expect(error?.location?.description == "in-3@0")
+        #expect(streams.state == .error)
+    }
+}

@@ -174,7 +174,7 @@ struct ZMartCommandTests {
         let result = try run(["--input", input.path, "--bench"])
         #expect(result.status == 0)
         let last = try #require(result.stdout.split(separator: "\n").last.map(String.init))
-        let pattern = #/^engine=swift-inmemory records=8 seconds=[0-9.]+ rps=[0-9]+ patterns=5 rewards=5 purchases=5 malformed=6 peak_rss_mb=[0-9.]+$/#
+        let pattern = #/^engine=swift-inmemory records=8 seconds=[0-9.]+ rps=[0-9]+ patterns=5 rewards=5 purchases=5 malformed=6 threads=1 peak_rss_mb=[0-9.]+$/#
         #expect(last.wholeMatch(of: pattern) != nil, "\(last)")
     }
 

@@ -107,6 +107,52 @@ enum ISO8601 {
         return Date(timeIntervalSinceReferenceDate: Double(seconds) + Double(nanos) / 1e9)
     }
 
+    /// A fast path of ``parse(_:_:)`` for the forms the encoder writes,
+    /// `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.mmmZ`, with the same result;
+    /// `nil` for anything else (which `parse` then handles).
+    ///
+    /// The digits are checked and converted eight bytes at a time.
+    static func parseCanonical(_ p: UnsafePointer<UInt8>, _ n: Int) -> Date? {
+        guard n == 20 || n == 24 else { return nil }
+        let raw = UnsafeRawPointer(p)
+        // Bytes 0-7 "YYYY-MM-", 8-15 "DDTHH:MM", 12-19 "HH:MM:SS" + 'Z' or '.' (little-endian lanes).
+        let a = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        let b = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        let c = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+        // Separators: a[4] '-', a[7] '-', b[2] 'T', b[5] ':', c[4] ':'.
+        guard a & 0xFF00_00FF_0000_0000 == 0x2D00_002D_0000_0000,
+              b & 0x0000_FF00_00FF_0000 == 0x0000_3A00_0054_0000,
+              c & 0x0000_00FF_0000_0000 == 0x0000_003A_0000_0000 else { return nil }
+        // Digit lanes: a[0...3,5,6], b[0,1,3,4,6,7], c[5,6].
+        let ones: UInt64 = 0x0606_0606_0606_0606
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        let da = a ^ 0x3030_3030_3030_3030, db = b ^ 0x3030_3030_3030_3030, dc = c ^ 0x3030_3030_3030_3030
+        let ma: UInt64 = 0x00FF_FF00_FFFF_FFFF, mb: UInt64 = 0xFFFF_00FF_FF00_FFFF, mc: UInt64 = 0x00FF_FF00_0000_0000
+        // A lane v is a digit exactly when neither v nor v + 6 has a bit in the high nibble.
+        guard ((da | (da &+ ones)) & high & ma) | ((db | (db &+ ones)) & high & mb)
+                | ((dc | (dc &+ ones)) & high & mc) == 0 else { return nil }
+        @inline(__always) func lane(_ w: UInt64, _ k: UInt64) -> Int { Int(truncatingIfNeeded: (w >> (8 &* k)) & 0xFF) }
+        var ms = 0
+        if n == 24 {
+            guard p[19] == 0x2E, p[23] == 0x5A || p[23] == 0x7A else { return nil }
+            let f0 = Int(p[20] &- 0x30), f1 = Int(p[21] &- 0x30), f2 = Int(p[22] &- 0x30)
+            guard f0 <= 9 && f1 <= 9 && f2 <= 9 else { return nil }
+            ms = f0 * 100 + f1 * 10 + f2
+        } else {
+            guard p[19] == 0x5A || p[19] == 0x7A else { return nil }
+        }
+        let year = lane(da, 0) * 1000 + lane(da, 1) * 100 + lane(da, 2) * 10 + lane(da, 3)
+        let month = lane(da, 5) * 10 + lane(da, 6), day = lane(db, 0) * 10 + lane(db, 1)
+        let hour = lane(db, 3) * 10 + lane(db, 4), minute = lane(db, 6) * 10 + lane(db, 7)
+        let second = lane(dc, 5) * 10 + lane(dc, 6)
+        guard month >= 1 && month <= 12, day >= 1 && (day <= 28 || day <= daysInMonth(year, month)),
+              hour <= 23, minute <= 59, second <= 59 else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = Int64(days * 86_400 + hour * 3600 + minute * 60 + second) - referenceOffset
+        if n == 20 { return Date(timeIntervalSinceReferenceDate: Double(seconds)) }
+        return Date(timeIntervalSinceReferenceDate: Double(seconds * 1000 + Int64(ms)) / 1000)
+    }
+
     /// Maximum output length: "YYYY-MM-DDTHH:MM:SS.mmmZ".
     static let maxLength = 24
 

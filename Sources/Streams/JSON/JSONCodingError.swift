@@ -28,6 +28,7 @@ public struct JSONCodingError: Error, Sendable, CustomStringConvertible, Equatab
         return "JSON error at \(path): \(reason)"
     }
 
+    @usableFromInline
     init(path: String, byteOffset: Int?, reason: String) {
         self.path = path
         self.byteOffset = byteOffset
@@ -36,6 +37,15 @@ public struct JSONCodingError: Error, Sendable, CustomStringConvertible, Equatab
 }
 
 extension JSONCodingError {
+    /// This error with `component` (`.name`, `.*` or `[3]`) inserted after the leading `$`:
+    /// used while an error propagates out of nested containers.
+    @usableFromInline
+    func prefixed(_ component: String) -> JSONCodingError {
+        var e = self
+        e.path = "$" + component + path.dropFirst()
+        return e
+    }
+
     /// Converts any error escaping from user `Codable` code into a `JSONCodingError`.
     ///
     /// `DecodingError` and `EncodingError` keep their message (minus the offending value in

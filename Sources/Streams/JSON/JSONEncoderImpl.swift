@@ -60,7 +60,7 @@ struct JSONEncoderState {
 /// It is a `ManagedBuffer` whose elements hold the initial frame stack and output buffer,
 /// so a typical run needs a single allocation, and whose header (the state) is reached
 /// through a pointer (no dynamic exclusivity checks). The output is appended to the
-/// caller's `[UInt8]` with one copy at the end. Containers hold a ``JSONWriter`` (a plain
+/// caller's `[UInt8]` with one copy at the end. Containers hold an ``EncoderEngine`` (a plain
 /// pointer to the state, no reference counting): the encoder outlives them for the
 /// duration of an `encode` call.
 final class JSONEncoderImpl: ManagedBuffer<JSONEncoderState, UInt8>, Encoder {
@@ -71,7 +71,7 @@ final class JSONEncoderImpl: ManagedBuffer<JSONEncoderState, UInt8>, Encoder {
     var state: UnsafeMutablePointer<JSONEncoderState> { withUnsafeMutablePointerToHeader { $0 } }
 
     @inline(__always)
-    var writer: JSONWriter { JSONWriter(state: state) }
+    var writer: EncoderEngine { EncoderEngine(state: state) }
 
     static func make() -> JSONEncoderImpl {
         let frameBytes = initialFrames * MemoryLayout<JSONEncodingFrame>.stride

@@ -1,7 +1,7 @@
 /// Keyed encoding into an object that is being streamed into the encoder's buffer.
 /// Plain data: the standard library's box copies it without reference counting.
 struct JSONKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let writer: JSONWriter
+    let writer: EncoderEngine
     /// Position of this container's frame on the encoder's stack, and its id.
     let depth: Int
     let id: UInt32

@@ -13,17 +13,27 @@ enum JSONPathRenderer {
             if let k = key as? JSONIndexKey {
                 s += "[\(k.index)]"
             } else if isDeclared(key) {
-                let name = key.stringValue
-                if !name.isEmpty && name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }) {
-                    s += ".\(name)"
-                } else {
-                    s += "['\(name)']"
-                }
+                s += declaredComponent(key.stringValue)
             } else {
                 s += ".*"
             }
         }
         return s
+    }
+
+    /// Whether `c` may appear in a key rendered as `.name`: `[A-Za-z0-9_]`.
+    @inline(__always)
+    static func isIdentifierByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+    }
+
+    /// The path component of a key name declared by code: `.name`, or `['name']` when the
+    /// name is not made of `[A-Za-z0-9_]` only.
+    static func declaredComponent(_ name: String) -> String {
+        if !name.isEmpty && name.utf8.allSatisfy(isIdentifierByte) {
+            return ".\(name)"
+        }
+        return "['\(name)']"
     }
 
     /// ` 'name'` for declared keys, empty for data-derived ones.

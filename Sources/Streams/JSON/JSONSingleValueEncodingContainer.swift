@@ -1,13 +1,13 @@
 /// Encoding of a single value into the slot of the encoder (or of a super encoder).
 /// Three words, so it fits in an existential container without a heap allocation.
 struct JSONSingleValueEncodingContainer: SingleValueEncodingContainer {
-    let writer: JSONWriter
+    let writer: EncoderEngine
     /// The super encoder whose slot this container writes, or nil for the main encoder.
     unowned(unsafe) let owner: JSONSuperEncoder?
     /// `pathDepth` in the low and `tail` in the high 32 bits.
     private let packed: UInt64
 
-    init(writer: JSONWriter, owner: JSONSuperEncoder?, pathDepth: Int, tail: Int) {
+    init(writer: EncoderEngine, owner: JSONSuperEncoder?, pathDepth: Int, tail: Int) {
         self.writer = writer
         self.owner = owner
         self.packed = UInt64(UInt32(truncatingIfNeeded: pathDepth)) | UInt64(UInt32(truncatingIfNeeded: tail)) << 32

@@ -2,12 +2,12 @@
 /// in its parent container (the key, or the array position, has already been written).
 /// The encoder keeps it alive until the end of the run.
 final class JSONSuperEncoder: Encoder {
-    let writer: JSONWriter
+    let writer: EncoderEngine
     private var slot: JSONEncodingSlot
     let pathDepth: Int
     let tail: Int
 
-    private init(writer: JSONWriter, slot: JSONEncodingSlot, pathDepth: Int, tail: Int) {
+    private init(writer: EncoderEngine, slot: JSONEncodingSlot, pathDepth: Int, tail: Int) {
         self.writer = writer
         self.slot = slot
         self.pathDepth = pathDepth
@@ -15,14 +15,14 @@ final class JSONSuperEncoder: Encoder {
     }
 
     /// A super encoder for an invalid slot (every use fails).
-    static func make(writer: JSONWriter, slot: JSONEncodingSlot, pathDepth: Int, tail: Int) -> JSONSuperEncoder {
+    static func make(writer: EncoderEngine, slot: JSONEncodingSlot, pathDepth: Int, tail: Int) -> JSONSuperEncoder {
         let e = JSONSuperEncoder(writer: writer, slot: slot, pathDepth: pathDepth, tail: tail)
         writer.state.pointee.superEncoders.append(e)
         return e
     }
 
     /// A super encoder for the entry just started in the container at `parentDepth`.
-    static func make(writer: JSONWriter, parentDepth: Int, parentID: UInt32, pathDepth: Int,
+    static func make(writer: EncoderEngine, parentDepth: Int, parentID: UInt32, pathDepth: Int,
                      tail: Int) -> JSONSuperEncoder {
         let s = writer.state
         s.pointee.frames[parentDepth].superPending = true

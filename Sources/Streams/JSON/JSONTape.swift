@@ -126,62 +126,7 @@ struct JSONTape {
     }
 
     func unescapedString(_ t: JSONToken) -> String {
-        let src = input + Int(t.start)
-        let n = Int(t.length)
-        return String(unsafeUninitializedCapacity: n) { out in
-            var i = 0, o = 0
-            func hex4(_ k: Int) -> UInt32 {
-                var v: UInt32 = 0
-                for j in k..<(k + 4) {
-                    let c = src[j]
-                    v = v << 4 | UInt32(c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10)
-                }
-                return v
-            }
-            while i < n {
-                let c = src[i]
-                if c != 0x5C {
-                    out[o] = c; o += 1; i += 1
-                    continue
-                }
-                let e = src[i + 1]
-                i += 2
-                switch e {
-                case 0x62: out[o] = 0x08
-                case 0x66: out[o] = 0x0C
-                case 0x6E: out[o] = 0x0A
-                case 0x72: out[o] = 0x0D
-                case 0x74: out[o] = 0x09
-                case 0x75:
-                    var scalar = hex4(i)
-                    i += 4
-                    if scalar >= 0xD800 && scalar <= 0xDBFF {
-                        let low = hex4(i + 2)
-                        i += 6
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    // Encode as UTF-8 (at most 4 bytes; the escape used at least 6).
-                    if scalar < 0x80 {
-                        out[o] = UInt8(scalar)
-                    } else if scalar < 0x800 {
-                        out[o] = UInt8(0xC0 | scalar >> 6); o += 1
-                        out[o] = UInt8(0x80 | scalar & 0x3F)
-                    } else if scalar < 0x10000 {
-                        out[o] = UInt8(0xE0 | scalar >> 12); o += 1
-                        out[o] = UInt8(0x80 | scalar >> 6 & 0x3F); o += 1
-                        out[o] = UInt8(0x80 | scalar & 0x3F)
-                    } else {
-                        out[o] = UInt8(0xF0 | scalar >> 18); o += 1
-                        out[o] = UInt8(0x80 | scalar >> 12 & 0x3F); o += 1
-                        out[o] = UInt8(0x80 | scalar >> 6 & 0x3F); o += 1
-                        out[o] = UInt8(0x80 | scalar & 0x3F)
-                    }
-                default: out[o] = e // " \ /
-                }
-                o += 1
-            }
-            return o
-        }
+        JSONBytes.unescape(input + Int(t.start), Int(t.length))
     }
 
     @inline(__always)

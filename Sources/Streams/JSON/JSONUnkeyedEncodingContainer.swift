@@ -1,13 +1,13 @@
 /// Unkeyed encoding into an array that is being streamed into the encoder's buffer.
 struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
-    let writer: JSONWriter
+    let writer: EncoderEngine
     let depth: Int
     let id: UInt32
     let pathDepth: Int
     let tail: Int
     private(set) var count = 0
 
-    init(writer: JSONWriter, depth: Int, id: UInt32, pathDepth: Int, tail: Int) {
+    init(writer: EncoderEngine, depth: Int, id: UInt32, pathDepth: Int, tail: Int) {
         self.writer = writer
         self.depth = depth
         self.id = id

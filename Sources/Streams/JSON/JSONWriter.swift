@@ -1,524 +1,887 @@
 import Foundation
 
-/// The encoding engine: all output and container bookkeeping, working on the state in the
-/// header of a ``JSONEncoderImpl`` through a plain pointer (no reference counting or
-/// exclusivity checks on the hot path).
-struct JSONWriter {
-    let state: UnsafeMutablePointer<JSONEncoderState>
+/// Writes compact JSON into an internal byte buffer, for ``FastJSONCodable`` conformances.
+///
+/// The output is byte-identical to what ``FastJSONEncoder``'s `Codable` path writes for the
+/// same value when a conformance writes the members in declaration order: the same number
+/// formatting, date format (ISO-8601 UTC, milliseconds only when non-zero), string escaping,
+/// and omission of `nil` optionals. Commas between members and elements are inserted by the
+/// writer.
+///
+/// ```swift
+/// func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
+///     writer.beginObject()
+///     writer.field("name", name)
+///     writer.field("quantity", quantity)
+///     try writer.field("price", price)
+///     writer.field("note", note)          // String?: omitted when nil
+///     writer.endObject()
+/// }
+/// ```
+///
+/// To encode many values with one buffer, reuse a writer:
+///
+/// ```swift
+/// var writer = JSONWriter(capacity: 512)
+/// for purchase in purchases {
+///     writer.removeAll()
+///     try purchase.writeJSON(to: &writer)
+///     send(writer.bytes)
+/// }
+/// ```
+///
+/// Keys are `StaticString`s written as they are: they must not contain characters that need
+/// escaping in JSON (`"`, `\` or control characters), which is checked by an assertion in
+/// debug builds. After a method throws, the writer's content is unspecified: call
+/// ``removeAll()`` before reusing it.
+///
+/// A writer owns its buffer and cannot be copied (it is `~Copyable`); pass it `inout`.
+public struct JSONWriter: ~Copyable {
+    /// The buffer: `capacity` bytes, of which the first `used` are written.
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    @usableFromInline var used: Int
+    /// Whether `base` was allocated by the writer (rather than lent by the encoder).
+    @usableFromInline var ownsBase: Bool
+    /// Whether the next member or element must be preceded by a comma.
+    @usableFromInline var needsComma: Bool
 
-    // MARK: paths and errors
-
-    func path(depth: Int, tail: Int) -> [any CodingKey] {
-        let s = state
-        var p = Array(s.pointee.codingPath.prefix(depth))
-        if tail != 0 { p.append(contentsOf: s.pointee.tails[tail - 1]) }
-        return p
+    /// Creates a writer with room for `capacity` bytes before it needs to grow.
+    ///
+    /// ```swift
+    /// var writer = JSONWriter(capacity: 1024)
+    /// ```
+    public init(capacity: Int = 256) {
+        let n = Swift.max(capacity, 16)
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        self.capacity = n
+        used = 0
+        ownsBase = true
+        needsComma = false
     }
 
-    /// Registers `tails[base] + [key]` and returns its index.
-    func registerTail(_ base: Int, _ key: some CodingKey) -> Int {
-        let s = state
-        var t = base == 0 ? [] : s.pointee.tails[base - 1]
-        t.append(key)
-        s.pointee.tails.append(t)
-        return s.pointee.tails.count
+    /// A writer starting in `scratch` (owned by the caller, for example a stack allocation);
+    /// it moves to the heap if it needs more room.
+    @inlinable
+    init(scratch: UnsafeMutableBufferPointer<UInt8>) {
+        base = scratch.baseAddress!
+        capacity = scratch.count
+        used = 0
+        ownsBase = false
+        needsComma = false
     }
 
-    func error(_ reason: String, depth: Int, tail: Int, key: (any CodingKey)?) -> JSONCodingError {
-        var p = path(depth: depth, tail: tail)
-        if let key, !(key is JSONNoKey) { p.append(key) }
-        return JSONCodingError(path: JSONPathRenderer.render(p), byteOffset: nil, reason: reason)
+    deinit {
+        if ownsBase { base.deallocate() }
     }
 
-    func record(_ e: JSONCodingError) {
-        let s = state
-        if s.pointee.deferredError == nil { s.pointee.deferredError = e }
+    /// The bytes written so far.
+    ///
+    /// ```swift
+    /// let json = String(decoding: writer.bytes, as: UTF8.self)
+    /// ```
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: used)) }
+
+    /// The number of bytes written so far.
+    ///
+    /// ```swift
+    /// let size = writer.count
+    /// ```
+    public var count: Int { used }
+
+    /// Calls `body` with the bytes written so far, without copying them.
+    ///
+    /// ```swift
+    /// writer.withUnsafeBytes { socket.send($0) }
+    /// ```
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: used))
     }
 
-    // MARK: output buffer
-
-    @inline(__always)
-    func ensure(_ s: UnsafeMutablePointer<JSONEncoderState>, _ n: Int) {
-        if s.pointee.count &+ n > s.pointee.capacity { grow(s, n) }
+    /// Removes everything written, keeping the buffer's capacity for reuse.
+    ///
+    /// ```swift
+    /// writer.removeAll()
+    /// ```
+    public mutating func removeAll() {
+        used = 0
+        needsComma = false
     }
 
-    func grow(_ s: UnsafeMutablePointer<JSONEncoderState>, _ n: Int) {
-        let newCapacity = Swift.max(s.pointee.capacity * 2, s.pointee.count + n)
-        let newBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBytes.update(from: s.pointee.bytes, count: s.pointee.count)
-        if s.pointee.bytesOnHeap { s.pointee.bytes.deallocate() }
-        s.pointee.bytes = newBytes
-        s.pointee.capacity = newCapacity
-        s.pointee.bytesOnHeap = true
+    /// Appends the bytes written to `buffer`.
+    @inlinable
+    func append(to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: used))
     }
 
-    @inline(__always)
-    func put(_ b: UInt8) {
-        let s = state
-        ensure(s, 1)
-        s.pointee.bytes[s.pointee.count] = b
-        s.pointee.count &+= 1
+    // MARK: buffer primitives
+
+    @inlinable @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if _slowPath(used &+ n > capacity) { grow(n) }
     }
 
-    @inline(__always)
-    func put(_ a: UInt8, _ b: UInt8) {
-        let s = state
-        ensure(s, 2)
-        let p = s.pointee.bytes + s.pointee.count
-        p[0] = a
-        p[1] = b
-        s.pointee.count &+= 2
+    @usableFromInline @inline(never)
+    mutating func grow(_ n: Int) {
+        let newCapacity = Swift.max(capacity &* 2, used &+ n)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: used)
+        if ownsBase { base.deallocate() }
+        base = newBase
+        capacity = newCapacity
+        ownsBase = true
     }
 
-    @inline(__always)
-    func put(_ src: UnsafePointer<UInt8>, _ n: Int) {
-        let s = state
-        ensure(s, n)
-        (s.pointee.bytes + s.pointee.count).update(from: src, count: n)
-        s.pointee.count &+= n
+    /// The first unwritten byte (the caller reserved enough room).
+    @inlinable @inline(__always)
+    var tail: UnsafeMutablePointer<UInt8> { base + used }
+
+    @inlinable @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        reserve(1)
+        base[used] = byte
+        used &+= 1
     }
 
-    // MARK: frames and slots
-
-    @inline(__always)
-    func slotIsCurrent(_ slot: JSONEncodingSlot) -> Bool {
-        if slot.base == 0 { return true }
-        let s = state
-        let pi = slot.base - 1
-        guard pi >= 0 && pi < s.pointee.frameCount else { return false }
-        let f = s.pointee.frames[pi]
-        return f.id == slot.parentID && f.count == slot.parentEntry
+    /// A comma if one is needed before the next value.
+    @inlinable @inline(__always)
+    mutating func separator() {
+        if needsComma { put(0x2C) }
     }
 
-    func closeFrames(to level: Int) {
-        let s = state
-        while s.pointee.frameCount > level {
-            s.pointee.frameCount -= 1
-            let f = s.pointee.frames[s.pointee.frameCount]
-            if f.superPending { put(0x7B, 0x7D) }
-            put(f.isObject ? 0x7D : 0x5D)
+    /// Writes `[,]"key":`.
+    @inlinable @inline(__always)
+    mutating func writeKey(_ key: StaticString) {
+        assert(Self.isPlainKey(key), "JSONWriter keys must not contain characters that need escaping")
+        if _slowPath(!key.hasPointerRepresentation) { return writeKeySlow(key) }
+        let n = key.utf8CodeUnitCount
+        reserve(n &+ 4)
+        var o = tail
+        if needsComma {
+            o[0] = 0x2C
+            o += 1
         }
+        o[0] = 0x22
+        JSONBytes.copy(o + 1, key.utf8Start, n)
+        o[n &+ 1] = 0x22
+        o[n &+ 2] = 0x3A
+        used = (o - base) &+ n &+ 3
+        needsComma = true
     }
 
-    /// Writes an opening bracket and pushes a frame; returns the new frame's id.
-    @inline(__always)
-    func pushFrame(object: Bool) -> UInt32 {
-        put(object ? 0x7B : 0x5B)
-        let s = state
-        if s.pointee.frameCount == s.pointee.frameCapacity { growFrames(s) }
-        s.pointee.lastID &+= 1
-        let id = s.pointee.lastID
-        s.pointee.frames[s.pointee.frameCount] = JSONEncodingFrame(id: id, count: 0, isObject: object, superPending: false)
-        s.pointee.frameCount &+= 1
-        return id
+    @usableFromInline @inline(never)
+    mutating func writeKeySlow(_ key: StaticString) {
+        separator()
+        key.withUTF8Buffer { k in
+            put(0x22)
+            for c in k { put(c) }
+            put(0x22)
+            put(0x3A)
+        }
+        needsComma = true
     }
 
-    func growFrames(_ s: UnsafeMutablePointer<JSONEncoderState>) {
-        let newCapacity = s.pointee.frameCapacity * 2
-        let newFrames = UnsafeMutablePointer<JSONEncodingFrame>.allocate(capacity: newCapacity)
-        newFrames.initialize(from: s.pointee.frames, count: s.pointee.frameCount)
-        if s.pointee.framesOnHeap { s.pointee.frames.deallocate() }
-        s.pointee.frames = newFrames
-        s.pointee.frameCapacity = newCapacity
-        s.pointee.framesOnHeap = true
+    @usableFromInline
+    static func isPlainKey(_ key: StaticString) -> Bool {
+        key.withUTF8Buffer { !$0.contains(where: JSONBytes.needsEscape) }
     }
 
-    /// Opens (or re-opens) the container of the value in `slot`. Returns (depth, id); id 0
-    /// marks an unusable container (the problem is recorded in `deferredError`).
-    func openContainer(_ slot: UnsafeMutablePointer<JSONEncodingSlot>, object: Bool, pathDepth: Int,
-                       tail: Int) -> (Int, UInt32) {
-        let s = state
-        let base = slot.pointee.base
-        if slot.pointee.frameID != 0 {
-            if base < s.pointee.frameCount && s.pointee.frames[base].id == slot.pointee.frameID
-                && s.pointee.frames[base].isObject == object {
-                return (base, slot.pointee.frameID)
-            }
-            record(error("a value requested containers of different kinds, or after its container was closed",
-                         depth: pathDepth, tail: tail, key: nil))
-            return (0, 0)
-        }
-        if slot.pointee.written {
-            record(error("a value requested a container after encoding a single value",
-                         depth: pathDepth, tail: tail, key: nil))
-            return (0, 0)
-        }
-        guard slotIsCurrent(slot.pointee) else {
-            record(error("encoder used after its parent container was written to again (streaming encoder)",
-                         depth: pathDepth, tail: tail, key: nil))
-            return (0, 0)
-        }
-        if s.pointee.frameCount > base { closeFrames(to: base) }
-        if base > 0 { s.pointee.frames[base - 1].superPending = false }
-        let id = pushFrame(object: object)
-        slot.pointee.frameID = id
-        return (base, id)
-    }
-
-    /// Claims `slot` for a single value.
-    func claimScalar(_ slot: UnsafeMutablePointer<JSONEncodingSlot>, pathDepth: Int, tail: Int) throws(JSONCodingError) {
-        guard !slot.pointee.written && slot.pointee.frameID == 0 else {
-            throw error("a single value container was used to encode more than one value",
-                        depth: pathDepth, tail: tail, key: nil)
-        }
-        guard slotIsCurrent(slot.pointee) else {
-            throw error("encoder used after its parent container was written to again (streaming encoder)",
-                        depth: pathDepth, tail: tail, key: nil)
-        }
-        let s = state
-        let base = slot.pointee.base
-        if s.pointee.frameCount > base { closeFrames(to: base) }
-        if base > 0 { s.pointee.frames[base - 1].superPending = false }
-        slot.pointee.written = true
-    }
-
-    /// Starts a new member/element of the container (depth, id): closes deeper containers
-    /// and writes the separating comma (if `comma`), returning whether one is needed.
-    @inline(__always)
-    func beginEntry(_ depth: Int, _ id: UInt32, pathDepth: Int, tail: Int) throws(JSONCodingError) -> Bool {
-        let s = state
-        guard depth < s.pointee.frameCount, s.pointee.frames[depth].id == id else {
-            throw staleContainer(id, pathDepth: pathDepth, tail: tail)
-        }
-        if s.pointee.frameCount > depth &+ 1 { closeFrames(to: depth &+ 1) }
-        let f = s.pointee.frames + depth
-        if f.pointee.superPending {
-            put(0x7B, 0x7D)
-            f.pointee.superPending = false
-        }
-        let comma = f.pointee.count > 0
-        f.pointee.count &+= 1
-        return comma
-    }
-
-    func staleContainer(_ id: UInt32, pathDepth: Int, tail: Int) -> JSONCodingError {
-        error(id == 0 ? "container could not be created"
-                      : "container used after a container of an outer level was written to (streaming encoder)",
-              depth: pathDepth, tail: tail, key: nil)
-    }
-
-    /// Starts a member of an object: comma, `"key":`.
-    @inline(__always)
-    func beginMember<K: CodingKey>(_ depth: Int, _ id: UInt32, _ key: K, pathDepth: Int,
-                                   tail: Int) throws(JSONCodingError) {
-        let comma = try beginEntry(depth, id, pathDepth: pathDepth, tail: tail)
-        let name = key.stringValue
-        if let _: Void = name.utf8.withContiguousStorageIfAvailable({ writeKey($0, comma: comma) }) {
-            return
-        }
-        var copy = name
-        copy.withUTF8 { writeKey($0, comma: comma) }
-    }
-
-    @inline(__always)
-    func writeKey(_ name: UnsafeBufferPointer<UInt8>, comma: Bool) {
-        let n = name.count
-        if n <= 32 && !Self.needsEscape(name) {
-            let s = state
-            ensure(s, n &+ 4)
-            var p = s.pointee.bytes + s.pointee.count
-            if comma { p[0] = 0x2C; p += 1 }
-            p[0] = 0x22
-            if n > 0 { Self.copy(p + 1, name.baseAddress!, n) }
-            p[n &+ 1] = 0x22
-            p[n &+ 2] = 0x3A
-            s.pointee.count &+= n &+ (comma ? 4 : 3)
-            return
-        }
-        if comma { put(0x2C) }
-        writeEscaped(name)
-        put(0x3A)
-    }
-
-    // MARK: writing scalars
-
-    /// Copies `n` bytes; short copies use overlapping word moves instead of a memmove call.
-    @inline(__always)
-    static func copy(_ dst: UnsafeMutablePointer<UInt8>, _ src: UnsafePointer<UInt8>, _ n: Int) {
-        let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
-        if n >= 8 {
-            if n <= 16 {
-                let a = s.loadUnaligned(as: UInt64.self)
-                let b = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
-                d.storeBytes(of: a, as: UInt64.self)
-                d.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
-            } else if n <= 32 {
-                let a = s.loadUnaligned(as: UInt64.self)
-                let b = s.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                let c = s.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self)
-                let e = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
-                d.storeBytes(of: a, as: UInt64.self)
-                d.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
-                d.storeBytes(of: c, toByteOffset: n &- 16, as: UInt64.self)
-                d.storeBytes(of: e, toByteOffset: n &- 8, as: UInt64.self)
-            } else {
-                dst.update(from: src, count: n)
-            }
-        } else if n >= 4 {
-            let a = s.loadUnaligned(as: UInt32.self)
-            let b = s.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
-            d.storeBytes(of: a, as: UInt32.self)
-            d.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
-        } else {
-            var i = 0
-            while i < n {
-                dst[i] = src[i]
-                i &+= 1
-            }
-        }
-    }
-
-    @inline(__always)
-    static func escapeMask(_ w: UInt64) -> UInt64 {
-        let lo: UInt64 = 0x0101_0101_0101_0101
-        let hi: UInt64 = 0x8080_8080_8080_8080
-        let q = w ^ (lo &* 0x22)
-        let b = w ^ (lo &* 0x5C)
-        return (((q &- lo) & ~q) | ((b &- lo) & ~b) | ((w &- lo &* 0x20) & ~w)) & hi
-    }
-
-    @inline(__always)
-    static func needsEscape(_ src: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = src.baseAddress else { return false }
-        let n = src.count
-        var i = 0
-        while i &+ 8 <= n {
-            if escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) != 0 { return true }
-            i &+= 8
-        }
-        while i < n {
-            let c = base[i]
-            if c == 0x22 || c == 0x5C || c < 0x20 { return true }
-            i &+= 1
-        }
-        return false
-    }
-
-    @inline(__always)
-    func writeString(_ string: String) {
-        if let _: Void = string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) {
-            return
-        }
+    @inlinable @inline(__always)
+    mutating func putString(_ string: String) {
+        if let _: Void = string.utf8.withContiguousStorageIfAvailable({ putEscaped($0) }) { return }
         var copy = string
-        copy.withUTF8 { writeEscaped($0) }
+        copy.withUTF8 { putEscaped($0) }
     }
 
-    /// Writes a quoted, escaped JSON string.
-    func writeEscaped(_ src: UnsafeBufferPointer<UInt8>) {
-        let s = state
+    /// Writes a quoted string; plain strings are copied eight bytes at a time.
+    @inlinable @inline(__always)
+    mutating func putEscaped(_ src: UnsafeBufferPointer<UInt8>) {
         let n = src.count
-        ensure(s, n &+ 2)
-        s.pointee.bytes[s.pointee.count] = 0x22
-        s.pointee.count &+= 1
-        guard let base = src.baseAddress, n > 0 else {
-            s.pointee.bytes[s.pointee.count] = 0x22
-            s.pointee.count &+= 1
-            return
-        }
-        var i = 0
-        var run = 0
-        while true {
-            while i &+ 8 <= n {
-                let mask = Self.escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-                if mask != 0 {
-                    i &+= mask.trailingZeroBitCount >> 3
-                    break
+        reserve(n &+ 2)
+        let p = tail
+        p[0] = 0x22
+        if n > 0 {
+            let s = src.baseAddress!
+            let d = UnsafeMutableRawPointer(p + 1)
+            if n >= 8 {
+                var i = 0
+                while i &+ 8 <= n {
+                    let w = UnsafeRawPointer(s + i).loadUnaligned(as: UInt64.self)
+                    if JSONBytes.escapeMask(w) != 0 { return putEscapedSlow(src) }
+                    d.storeBytes(of: w, toByteOffset: i, as: UInt64.self)
+                    i &+= 8
                 }
-                i &+= 8
-            }
-            if i >= n { break }
-            let c = base[i]
-            if c == 0x22 || c == 0x5C || c < 0x20 {
-                // Copy the plain run, then the escape; capacity for the rest is re-ensured.
-                ensure(s, (i &- run) &+ 6 &+ (n &- i) &+ 1)
-                Self.copy(s.pointee.bytes + s.pointee.count, base + run, i &- run)
-                s.pointee.count &+= i &- run
-                writeEscape(c, s)
-                i &+= 1
-                run = i
+                if i < n {
+                    let w = UnsafeRawPointer(s + (n &- 8)).loadUnaligned(as: UInt64.self)
+                    if JSONBytes.escapeMask(w) != 0 { return putEscapedSlow(src) }
+                    d.storeBytes(of: w, toByteOffset: n &- 8, as: UInt64.self)
+                }
             } else {
-                i &+= 1
+                var i = 0
+                while i < n {
+                    let c = s[i]
+                    if JSONBytes.needsEscape(c) { return putEscapedSlow(src) }
+                    p[i &+ 1] = c
+                    i &+= 1
+                }
             }
         }
-        Self.copy(s.pointee.bytes + s.pointee.count, base + run, n &- run)
-        s.pointee.count &+= n &- run
-        s.pointee.bytes[s.pointee.count] = 0x22
-        s.pointee.count &+= 1
+        p[n &+ 1] = 0x22
+        used &+= n &+ 2
     }
 
-    /// Writes the escape for `c` (capacity already ensured, at most 6 bytes).
-    @inline(__always)
-    func writeEscape(_ c: UInt8, _ s: UnsafeMutablePointer<JSONEncoderState>) {
-        let p = s.pointee.bytes + s.pointee.count
-        p[0] = 0x5C
-        var n = 2
-        switch c {
-        case 0x22, 0x5C: p[1] = c
-        case 0x0A: p[1] = 0x6E
-        case 0x0D: p[1] = 0x72
-        case 0x09: p[1] = 0x74
-        case 0x08: p[1] = 0x62
-        case 0x0C: p[1] = 0x66
-        default:
-            let hex: StaticString = "0123456789abcdef"
-            let h = hex.utf8Start
-            p[1] = 0x75; p[2] = 0x30; p[3] = 0x30
-            p[4] = h[Int(c >> 4)]; p[5] = h[Int(c & 0xF)]
-            n = 6
+    /// Writes a quoted string that needs escapes (exactly as the `Codable` path does).
+    @usableFromInline @inline(never)
+    mutating func putEscapedSlow(_ src: UnsafeBufferPointer<UInt8>) {
+        let n = src.count
+        reserve(n &* 6 &+ 2)
+        let s = src.baseAddress!
+        let p = tail
+        var o = 0
+        p[o] = 0x22
+        o += 1
+        for i in 0..<n {
+            let c = s[i]
+            if !JSONBytes.needsEscape(c) {
+                p[o] = c
+                o += 1
+                continue
+            }
+            p[o] = 0x5C
+            switch c {
+            case 0x22, 0x5C: p[o + 1] = c
+            case 0x0A: p[o + 1] = 0x6E
+            case 0x0D: p[o + 1] = 0x72
+            case 0x09: p[o + 1] = 0x74
+            case 0x08: p[o + 1] = 0x62
+            case 0x0C: p[o + 1] = 0x66
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                let h = hex.utf8Start
+                p[o + 1] = 0x75; p[o + 2] = 0x30; p[o + 3] = 0x30
+                p[o + 4] = h[Int(c >> 4)]; p[o + 5] = h[Int(c & 0xF)]
+                o += 4
+            }
+            o += 2
         }
-        s.pointee.count &+= n
+        p[o] = 0x22
+        used &+= o + 1
     }
 
-    @inline(__always)
-    func writeBool(_ v: Bool) {
-        let s = state
-        ensure(s, 5)
-        let p = s.pointee.bytes + s.pointee.count
-        if v {
-            p[0] = 0x74; p[1] = 0x72; p[2] = 0x75; p[3] = 0x65
-            s.pointee.count &+= 4
-        } else {
-            p[0] = 0x66; p[1] = 0x61; p[2] = 0x6C; p[3] = 0x73; p[4] = 0x65
-            s.pointee.count &+= 5
-        }
+    @usableFromInline
+    mutating func putInt64(_ v: Int64) {
+        reserve(21)
+        used &+= JSONNumberFormatting.writeInteger(v, to: tail)
     }
 
-    @inline(__always)
-    func writeNull() {
-        let s = state
-        ensure(s, 4)
-        let p = s.pointee.bytes + s.pointee.count
-        p[0] = 0x6E; p[1] = 0x75; p[2] = 0x6C; p[3] = 0x6C
-        s.pointee.count &+= 4
+    @usableFromInline
+    mutating func putUInt64(_ v: UInt64) {
+        reserve(21)
+        used &+= JSONNumberFormatting.writeInteger(v, to: tail)
     }
 
-    @inline(__always)
-    func writeInteger<T: FixedWidthInteger>(_ v: T) {
-        let s = state
-        ensure(s, 41)
-        s.pointee.count &+= JSONNumberFormatting.writeInteger(v, to: s.pointee.bytes + s.pointee.count)
+    /// Writes a finite double (the caller checked).
+    @usableFromInline
+    mutating func putDouble(_ v: Double) {
+        reserve(32)
+        used &+= JSONNumberFormatting.writeDouble(v, to: tail) ?? 0
     }
 
-    @inline(__always)
-    func writeDouble(_ v: Double, depth: Int, tail: Int, key: some CodingKey) throws(JSONCodingError) {
-        let s = state
-        ensure(s, 32)
-        guard let n = JSONNumberFormatting.writeDouble(v, to: s.pointee.bytes + s.pointee.count) else {
-            throw error("non-finite floating-point value cannot be encoded in JSON", depth: depth, tail: tail, key: key)
-        }
-        s.pointee.count &+= n
-    }
-
-    func writeFloat(_ v: Float, depth: Int, tail: Int, key: some CodingKey) throws(JSONCodingError) {
-        guard v.isFinite else {
-            throw error("non-finite floating-point value cannot be encoded in JSON", depth: depth, tail: tail, key: key)
-        }
-        var text = v.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        text.withUTF8 { put($0.baseAddress!, $0.count) }
-    }
-
-    @inline(__always)
-    func writeDate(_ date: Date, depth: Int, tail: Int, key: some CodingKey) throws(JSONCodingError) {
-        let s = state
-        ensure(s, ISO8601.maxLength &+ 2)
-        let p = s.pointee.bytes + s.pointee.count
-        guard let n = ISO8601.format(date, into: p + 1) else {
-            throw error("date outside the years 0000...9999 cannot be encoded as ISO-8601", depth: depth, tail: tail, key: key)
-        }
+    /// Writes a quoted ISO-8601 date; `false` (writing nothing) if outside the years 0...9999.
+    @usableFromInline
+    mutating func putDate(_ date: Date) -> Bool {
+        reserve(ISO8601.maxLength &+ 2)
+        let p = tail
+        guard let n = ISO8601.format(date, into: p + 1) else { return false }
         p[0] = 0x22
         p[n &+ 1] = 0x22
-        s.pointee.count &+= n &+ 2
+        used &+= n &+ 2
+        return true
     }
 
-    // MARK: generic values
-
-    /// Encodes any `Encodable` value at the current position; its coding path is
-    /// `codingPath.prefix(depth) + tails[tail] + [key]` (no key when `K` is `JSONNoKey`).
-    @inline(__always)
-    func encodeValue<T: Encodable, K: CodingKey>(_ value: T, depth: Int, tail: Int, key: K) throws {
-        if T.self == String.self { return writeString(unsafeBitCast(value, to: String.self)) }
-        if T.self == Int.self { return writeInteger(unsafeBitCast(value, to: Int.self)) }
-        if T.self == Double.self { return try writeDouble(unsafeBitCast(value, to: Double.self), depth: depth, tail: tail, key: key) }
-        if T.self == Bool.self { return writeBool(unsafeBitCast(value, to: Bool.self)) }
-        if T.self == Date.self { return try writeDate(unsafeBitCast(value, to: Date.self), depth: depth, tail: tail, key: key) }
-        try encodeValueSlow(value, depth: depth, tail: tail, key: key)
-    }
-
-    func encodeValueSlow<T: Encodable, K: CodingKey>(_ value: T, depth: Int, tail: Int, key: K) throws {
-        if try encodeSpecial(value, depth: depth, tail: tail, key: key) { return }
-        let encoder = state.pointee.owner!.takeUnretainedValue()
-        let s = state
-        let saved = s.pointee.slot
-        let frameCount = s.pointee.frameCount
-        let base = frameCount
-        if frameCount > 0 {
-            let parent = s.pointee.frames[frameCount - 1]
-            s.pointee.slot = JSONEncodingSlot(base: base, parentID: parent.id, parentEntry: parent.count)
+    @inlinable @inline(__always)
+    mutating func putBool(_ v: Bool) {
+        reserve(5)
+        let p = tail
+        if v {
+            p[0] = 0x74; p[1] = 0x72; p[2] = 0x75; p[3] = 0x65
+            used &+= 4
         } else {
-            s.pointee.slot = JSONEncodingSlot(base: 0, parentID: 0, parentEntry: 0)
-        }
-        let pathCount = s.pointee.codingPath.count
-        if pathCount > depth { s.pointee.codingPath.removeLast(pathCount - depth) }
-        if tail != 0 { s.pointee.codingPath.append(contentsOf: s.pointee.tails[tail - 1]) }
-        if K.self != JSONNoKey.self { s.pointee.codingPath.append(key) }
-        let mark = s.pointee.count
-        defer {
-            s.pointee.slot = saved
-            let c = s.pointee.codingPath.count
-            if c > depth { s.pointee.codingPath.removeLast(c - depth) }
-        }
-        do {
-            try value.encode(to: encoder)
-        } catch let e as JSONCodingError {
-            throw e
-        } catch {
-            throw JSONCodingError.wrapping(error, byteOffset: nil)
-        }
-        if s.pointee.count == mark {
-            put(0x7B, 0x7D) // encoded nothing: {}
-        } else if s.pointee.frameCount > base {
-            closeFrames(to: base)
+            p[0] = 0x66; p[1] = 0x61; p[2] = 0x6C; p[3] = 0x73; p[4] = 0x65
+            used &+= 5
         }
     }
 
-    func encodeSpecial<T: Encodable, K: CodingKey>(_ value: T, depth: Int, tail: Int,
-                                                   key: K) throws(JSONCodingError) -> Bool {
-        if T.self == UUID.self { writeString(unsafeBitCast(value, to: UUID.self).uuidString); return true }
-        if T.self == URL.self { writeString(unsafeBitCast(value, to: URL.self).absoluteString); return true }
-        if T.self == Data.self { writeString(unsafeBitCast(value, to: Data.self).base64EncodedString()); return true }
-        if T.self == Decimal.self {
-            let v = unsafeBitCast(value, to: Decimal.self)
-            guard !v.isNaN else {
-                throw error("NaN decimal cannot be encoded in JSON", depth: depth, tail: tail, key: key)
-            }
-            var text = v.description
-            text.withUTF8 { put($0.baseAddress!, $0.count) }
-            return true
-        }
-        if T.self == Float.self { try writeFloat(unsafeBitCast(value, to: Float.self), depth: depth, tail: tail, key: key); return true }
-        if T.self == Int64.self { writeInteger(unsafeBitCast(value, to: Int64.self)); return true }
-        if T.self == Int32.self { writeInteger(unsafeBitCast(value, to: Int32.self)); return true }
-        if T.self == Int16.self { writeInteger(unsafeBitCast(value, to: Int16.self)); return true }
-        if T.self == Int8.self { writeInteger(unsafeBitCast(value, to: Int8.self)); return true }
-        if T.self == UInt.self { writeInteger(unsafeBitCast(value, to: UInt.self)); return true }
-        if T.self == UInt64.self { writeInteger(unsafeBitCast(value, to: UInt64.self)); return true }
-        if T.self == UInt32.self { writeInteger(unsafeBitCast(value, to: UInt32.self)); return true }
-        if T.self == UInt16.self { writeInteger(unsafeBitCast(value, to: UInt16.self)); return true }
-        if T.self == UInt8.self { writeInteger(unsafeBitCast(value, to: UInt8.self)); return true }
-        return false
+    @inlinable @inline(__always)
+    mutating func putNull() {
+        reserve(4)
+        let p = tail
+        p[0] = 0x6E; p[1] = 0x75; p[2] = 0x6C; p[3] = 0x6C
+        used &+= 4
     }
 
-    /// Encodes the top-level value and closes all containers.
-    func encodeTop<T: Encodable>(_ value: T) throws {
-        let s = state
+    @inlinable @inline(__always)
+    mutating func putEmptyObject() {
+        reserve(2)
+        let p = tail
+        p[0] = 0x7B; p[1] = 0x7D
+        used &+= 2
+    }
+
+    @inlinable @inline(__always)
+    mutating func putNested<T: FastJSONCodable>(_ value: T, member key: StaticString?) throws(JSONCodingError) {
+        needsComma = false
+        let mark = used
         do {
-            try encodeValue(value, depth: 0, tail: 0, key: JSONNoKey())
+            try value.writeJSON(to: &self)
         } catch {
-            if let e = s.pointee.deferredError { throw e }
+            if let key { throw error.prefixed(Self.component(key)) }
             throw error
         }
-        closeFrames(to: 0)
-        if let e = s.pointee.deferredError { throw e }
+        if used == mark { putEmptyObject() }
+        needsComma = true
+    }
+
+    // MARK: errors
+
+    @usableFromInline
+    static func component(_ key: StaticString) -> String {
+        JSONPathRenderer.declaredComponent(key.withUTF8Buffer { String(decoding: $0, as: UTF8.self) })
+    }
+
+    @usableFromInline @inline(never)
+    static func nonFinite(_ key: StaticString?) -> JSONCodingError {
+        JSONCodingError(path: key.map { "$" + component($0) } ?? "$", byteOffset: nil,
+                        reason: "non-finite floating-point value cannot be encoded in JSON")
+    }
+
+    @usableFromInline @inline(never)
+    static func dateOutOfRange(_ key: StaticString?) -> JSONCodingError {
+        JSONCodingError(path: key.map { "$" + component($0) } ?? "$", byteOffset: nil,
+                        reason: "date outside the years 0000...9999 cannot be encoded as ISO-8601")
+    }
+
+    // MARK: containers
+
+    /// Starts an object (`{`). Write its members with the `field` methods, then call ``endObject()``.
+    ///
+    /// ```swift
+    /// writer.beginObject()
+    /// writer.field("id", id)
+    /// writer.endObject()
+    /// ```
+    @inlinable
+    public mutating func beginObject() {
+        separator()
+        put(0x7B)
+        needsComma = false
+    }
+
+    /// Ends the object started by ``beginObject()`` (`}`).
+    ///
+    /// ```swift
+    /// writer.endObject()
+    /// ```
+    @inlinable
+    public mutating func endObject() {
+        put(0x7D)
+        needsComma = true
+    }
+
+    /// Starts an array (`[`). Write its elements with the `value` methods, then call ``endArray()``.
+    ///
+    /// ```swift
+    /// writer.beginArray()
+    /// for tag in tags { writer.value(tag) }
+    /// writer.endArray()
+    /// ```
+    @inlinable
+    public mutating func beginArray() {
+        separator()
+        put(0x5B)
+        needsComma = false
+    }
+
+    /// Ends the array started by ``beginArray()`` (`]`).
+    ///
+    /// ```swift
+    /// writer.endArray()
+    /// ```
+    @inlinable
+    public mutating func endArray() {
+        put(0x5D)
+        needsComma = true
+    }
+
+    // MARK: object members
+
+    /// Writes a string member, escaping the string as needed.
+    ///
+    /// ```swift
+    /// writer.field("firstName", firstName)
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: String) {
+        writeKey(key)
+        putString(value)
+    }
+
+    /// Writes an integer member.
+    ///
+    /// ```swift
+    /// writer.field("quantity", quantity)
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int) {
+        writeKey(key)
+        putInt64(Int64(value))
+    }
+
+    /// Writes an integer member.
+    ///
+    /// ```swift
+    /// writer.field("id", Int64(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int64) {
+        writeKey(key)
+        putInt64(value)
+    }
+
+    /// Writes an integer member.
+    ///
+    /// ```swift
+    /// writer.field("count", Int32(7))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int32) {
+        writeKey(key)
+        putInt64(Int64(value))
+    }
+
+    /// Writes an integer member.
+    ///
+    /// ```swift
+    /// writer.field("level", Int16(3))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int16) {
+        writeKey(key)
+        putInt64(Int64(value))
+    }
+
+    /// Writes an integer member.
+    ///
+    /// ```swift
+    /// writer.field("flags", Int8(1))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int8) {
+        writeKey(key)
+        putInt64(Int64(value))
+    }
+
+    /// Writes an unsigned integer member.
+    ///
+    /// ```swift
+    /// writer.field("size", UInt(10))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: UInt) {
+        writeKey(key)
+        putUInt64(UInt64(value))
+    }
+
+    /// Writes an unsigned integer member.
+    ///
+    /// ```swift
+    /// writer.field("offset", UInt64(1) << 40)
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: UInt64) {
+        writeKey(key)
+        putUInt64(value)
+    }
+
+    /// Writes an unsigned integer member.
+    ///
+    /// ```swift
+    /// writer.field("crc", UInt32(0xDEADBEEF))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: UInt32) {
+        writeKey(key)
+        putUInt64(UInt64(value))
+    }
+
+    /// Writes an unsigned integer member.
+    ///
+    /// ```swift
+    /// writer.field("port", UInt16(8080))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: UInt16) {
+        writeKey(key)
+        putUInt64(UInt64(value))
+    }
+
+    /// Writes an unsigned integer member.
+    ///
+    /// ```swift
+    /// writer.field("byte", UInt8(255))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: UInt8) {
+        writeKey(key)
+        putUInt64(UInt64(value))
+    }
+
+    /// Writes a boolean member.
+    ///
+    /// ```swift
+    /// writer.field("active", true)
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Bool) {
+        writeKey(key)
+        putBool(value)
+    }
+
+    /// Writes a number member, in the shortest form that reads back as the same `Double`.
+    ///
+    /// ```swift
+    /// try writer.field("price", price)
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` (with the key in its path) if `value` is infinite or NaN;
+    ///   nothing is written then.
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Double) throws(JSONCodingError) {
+        guard value.isFinite else { throw Self.nonFinite(key) }
+        writeKey(key)
+        putDouble(value)
+    }
+
+    /// Writes a date member as an ISO-8601 UTC string, with milliseconds only when non-zero
+    /// (`"2026-11-25T13:10:44Z"`, `"2026-11-25T13:10:44.123Z"`), as the `Codable` path does.
+    ///
+    /// ```swift
+    /// try writer.field("purchaseDate", purchaseDate)
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` (with the key in its path) if the date is outside the
+    ///   years 0000...9999; nothing is written then.
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Date) throws(JSONCodingError) {
+        let mark = used, comma = needsComma
+        writeKey(key)
+        if !putDate(value) {
+            used = mark
+            needsComma = comma
+            throw Self.dateOutOfRange(key)
+        }
+    }
+
+    /// Writes a member whose value is any ``FastJSONCodable`` type (nested objects, arrays).
+    ///
+    /// ```swift
+    /// try writer.field("address", address)
+    /// try writer.field("items", items)      // [LineItem]
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` from the value's `writeJSON(to:)`, with the key added to its path.
+    @inlinable
+    public mutating func field<T: FastJSONCodable>(_ key: StaticString, _ value: T) throws(JSONCodingError) {
+        writeKey(key)
+        try putNested(value, member: key)
+    }
+
+    /// Writes a `null` member.
+    ///
+    /// ```swift
+    /// writer.fieldNull("deletedAt")
+    /// ```
+    @inlinable
+    public mutating func fieldNull(_ key: StaticString) {
+        writeKey(key)
+        putNull()
+    }
+
+    // MARK: optional members (nil omits the member, as `encodeIfPresent` does)
+
+    /// Writes a string member, or nothing if `value` is `nil` (as `encodeIfPresent` does).
+    ///
+    /// ```swift
+    /// writer.field("zip", zip)   // zip: String?
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: String?) {
+        if let value { field(key, value) }
+    }
+
+    /// Writes an integer member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// writer.field("limit", limit)   // limit: Int?
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int?) {
+        if let value { field(key, value) }
+    }
+
+    /// Writes an integer member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// writer.field("id", id)   // id: Int64?
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int64?) {
+        if let value { field(key, value) }
+    }
+
+    /// Writes an integer member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// writer.field("count", count)   // count: Int32?
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Int32?) {
+        if let value { field(key, value) }
+    }
+
+    /// Writes an unsigned integer member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// writer.field("offset", offset)   // offset: UInt64?
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: UInt64?) {
+        if let value { field(key, value) }
+    }
+
+    /// Writes a boolean member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// writer.field("gift", gift)   // gift: Bool?
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Bool?) {
+        if let value { field(key, value) }
+    }
+
+    /// Writes a number member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// try writer.field("discount", discount)   // discount: Double?
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` if `value` is infinite or NaN.
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Double?) throws(JSONCodingError) {
+        if let value { try field(key, value) }
+    }
+
+    /// Writes a date member, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// try writer.field("shippedAt", shippedAt)   // shippedAt: Date?
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` if the date is outside the years 0000...9999.
+    @inlinable @inline(__always)
+    public mutating func field(_ key: StaticString, _ value: Date?) throws(JSONCodingError) {
+        if let value { try field(key, value) }
+    }
+
+    /// Writes a member of any ``FastJSONCodable`` type, or nothing if `value` is `nil`.
+    ///
+    /// ```swift
+    /// try writer.field("shipping", shipping)   // shipping: Address?
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` from the value's `writeJSON(to:)`.
+    @inlinable
+    public mutating func field<T: FastJSONCodable>(_ key: StaticString, _ value: T?) throws(JSONCodingError) {
+        if let value { try field(key, value) }
+    }
+
+    // MARK: array elements and top-level values
+
+    /// Writes a string as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value("tag")
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: String) {
+        separator()
+        putString(v)
+        needsComma = true
+    }
+
+    /// Writes an integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(42)
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Int) {
+        separator()
+        putInt64(Int64(v))
+        needsComma = true
+    }
+
+    /// Writes an integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(Int64(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Int64) {
+        separator()
+        putInt64(v)
+        needsComma = true
+    }
+
+    /// Writes an integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(Int32(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Int32) { value(Int64(v)) }
+
+    /// Writes an integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(Int16(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Int16) { value(Int64(v)) }
+
+    /// Writes an integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(Int8(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Int8) { value(Int64(v)) }
+
+    /// Writes an unsigned integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(UInt64(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: UInt64) {
+        separator()
+        putUInt64(v)
+        needsComma = true
+    }
+
+    /// Writes an unsigned integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(UInt(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: UInt) { value(UInt64(v)) }
+
+    /// Writes an unsigned integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(UInt32(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: UInt32) { value(UInt64(v)) }
+
+    /// Writes an unsigned integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(UInt16(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: UInt16) { value(UInt64(v)) }
+
+    /// Writes an unsigned integer as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(UInt8(42))
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: UInt8) { value(UInt64(v)) }
+
+    /// Writes a boolean as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.value(true)
+    /// ```
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Bool) {
+        separator()
+        putBool(v)
+        needsComma = true
+    }
+
+    /// Writes a number as an array element or top-level value.
+    ///
+    /// ```swift
+    /// try writer.value(2.5)
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` if `v` is infinite or NaN; nothing is written then.
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Double) throws(JSONCodingError) {
+        guard v.isFinite else { throw Self.nonFinite(nil) }
+        separator()
+        putDouble(v)
+        needsComma = true
+    }
+
+    /// Writes a date (ISO-8601 UTC string) as an array element or top-level value.
+    ///
+    /// ```swift
+    /// try writer.value(Date())
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` if the date is outside the years 0000...9999; nothing is
+    ///   written then.
+    @inlinable @inline(__always)
+    public mutating func value(_ v: Date) throws(JSONCodingError) {
+        let mark = used, comma = needsComma
+        separator()
+        if !putDate(v) {
+            used = mark
+            needsComma = comma
+            throw Self.dateOutOfRange(nil)
+        }
+        needsComma = true
+    }
+
+    /// Writes any ``FastJSONCodable`` value as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.beginArray()
+    /// for item in items { try writer.value(item) }
+    /// writer.endArray()
+    /// ```
+    ///
+    /// - Throws: ``JSONCodingError`` from the value's `writeJSON(to:)`.
+    @inlinable
+    public mutating func value<T: FastJSONCodable>(_ v: T) throws(JSONCodingError) {
+        separator()
+        try putNested(v, member: nil)
+    }
+
+    /// Writes `null` as an array element or top-level value.
+    ///
+    /// ```swift
+    /// writer.null()
+    /// ```
+    @inlinable
+    public mutating func null() {
+        separator()
+        putNull()
+        needsComma = true
     }
 }

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import Logging
 
 /// Runs a topology over an ``InMemoryCluster``: Kafka Streams' `KafkaStreams`, in memory.
@@ -7,7 +9,9 @@ import Logging
 /// offset order from the committed offset of the consumer group `applicationId`, batches
 /// output records like a producer, and commits processed offsets only after the outputs they
 /// caused are written (at-least-once). It runs on the caller's thread: call
-/// ``runUntilIdle()`` whenever input has arrived.
+/// ``runUntilIdle()`` whenever input has arrived. With ``StreamsConfig/numStreamThreads`` above
+/// one, the tasks are dealt to that many stream threads that process in parallel during the
+/// call.
 ///
 /// ```swift
 /// let streams = try InMemoryStreams(topology: topology, cluster: cluster,
@@ -42,12 +46,6 @@ public final class InMemoryStreams {
         }
     }
 
-    private struct Input {
-        let task: StreamTask
-        let topic: TopicName
-        var position: Int64
-    }
-
     /// The topology being run.
     public let topology: Topology
     /// The cluster it reads and writes.
@@ -55,9 +53,8 @@ public final class InMemoryStreams {
     /// Its settings.
     public let config: StreamsConfig
     private let clock: @Sendable () -> Int64
-    private let collector: InMemoryProducer
-    private var tasks: [StreamTask] = []
-    private var inputs: [Input] = []
+    private let threads: [StreamThread]
+    private var tasks: [StreamTask] { threads.flatMap(\.tasks) }
     private var lastCommit: Int64 = 0
 
     /// The current lifecycle state.
@@ -68,8 +65,9 @@ public final class InMemoryStreams {
     /// Called on every state change with the new and the old state.
     public var onStateChange: ((_ new: State, _ old: State) -> Void)?
 
-    /// Records lost because retention dropped them before they were processed.
-    public private(set) var lostRecords: Int64 = 0
+    /// Records lost because they were deleted (by retention or `deleteRecords`) before they
+    /// were processed.
+    public var lostRecords: Int64 { threads.reduce(0) { $0 + $1.lostRecords } }
 
     /// Creates the runtime; nothing runs until ``start()``.
     /// - Parameters:
@@ -87,7 +85,9 @@ public final class InMemoryStreams {
         self.cluster = cluster
         self.config = config
         self.clock = clock
-        self.collector = InMemoryProducer(cluster: cluster)
+        self.threads = (0..<config.numStreamThreads).map {
+            StreamThread(index: $0, cluster: cluster, logger: config.logger)
+        }
     }
 
     /// The tasks, by id.
@@ -100,7 +100,9 @@ public final class InMemoryStreams {
     public var skippedRecords: Int { tasks.reduce(0) { $0 + $1.skippedRecords } }
 
     /// Output records written per topic.
-    public var sentRecords: [TopicName: Int] { collector.sent }
+    public var sentRecords: [TopicName: Int] {
+        threads.reduce(into: [:]) { total, thread in total.merge(thread.producer.sent, uniquingKeysWith: +) }
+    }
 
     /// Creates and initializes the tasks and positions them at the committed offsets.
     /// - Throws: ``StreamsError`` if a source or sink topic is missing, the source topics of a
@@ -134,6 +136,7 @@ public final class InMemoryStreams {
         for topic in topology.sinkTopics(applicationId: applicationId) where !cluster.hasTopic(topic) {
             throw StreamsError(.unknownTopic, "output topic \(topic) does not exist: create it before starting")
         }
+        var taskCount = 0
         for subtopology in 0..<topology.subtopologyCount {
             let topics = topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId)
             var counts: [Int32] = []
@@ -149,15 +152,18 @@ public final class InMemoryStreams {
                     "topics \(topics.map(\.rawValue).joined(separator: ", ")) of sub-topology \(subtopology) are not co-partitioned: partition counts \(counts)")
             }
             for partition in 0..<count {
+                // Tasks are dealt to the stream threads in turn, as Kafka Streams assigns them.
+                let thread = threads[taskCount % threads.count]
+                taskCount += 1
                 let task = try StreamTask(
                     topology: topology, subtopology: subtopology, partition: partition,
-                    applicationId: applicationId, logger: config.logger, wallClock: clock,
-                    collector: collector, deserializationHandler: config.deserializationErrorHandler)
-                tasks.append(task)
-                for topic in topics {
-                    let committed = cluster.committedOffset(group: applicationId, topic: topic, partition: partition)
-                    inputs.append(Input(task: task, topic: topic, position: committed ?? 0))
-                }
+                    applicationId: applicationId, logger: thread.threadLogger, wallClock: clock,
+                    collector: thread.producer, deserializationHandler: config.deserializationErrorHandler)
+                try thread.add(
+                    task,
+                    inputs: topics.map { topic in
+                        (topic, cluster.committedOffset(group: applicationId, topic: topic, partition: partition) ?? 0)
+                    })
             }
         }
     }
@@ -172,69 +178,38 @@ public final class InMemoryStreams {
         guard state == .running else {
             throw StreamsError(.illegalState, "runUntilIdle() called in state \(state)")
         }
-        var total = 0
         do {
+            var total = 0
             while true {
-                let round = try pollOnce()
+                let round = try runThreads()
                 total += round
-                // Write each round's outputs, so buffered output stays bounded by one round.
-                try collector.flush()
                 try punctuateAndMaybeCommit()
-                if round == 0 { break }
+                if round == 0 { return total }
             }
-            try collector.flush()
         } catch {
             state = .error
             config.logger.error("stream processing failed", metadata: ["error": "\(error)"])
             throw error
         }
-        return total
     }
 
-    /// One pass over every input: up to `maxPollRecords` records from each.
-    private func pollOnce() throws -> Int {
-        var read = 0
-        for index in inputs.indices {
-            let input = inputs[index]
-            let fetched = try cluster.fetch(
-                topic: input.topic, partition: input.task.id.partition, from: input.position,
-                max: config.maxPollRecords)
-            if fetched.firstOffset > input.position {
-                reportGap(input, fetched.firstOffset)
-            }
-            let task = input.task
-            let source = try task.source(for: input.topic)
-            var next = fetched.firstOffset
-            try fetched.forEach { offset, key, value, timestamp, headers in
-                try task.process(
-                    source: source, offset: offset, key: key, value: value, timestamp: timestamp,
-                    headers: headers)
-                next = offset + 1
-            }
-            inputs[index].position = next
-            read += fetched.count
+    /// Every stream thread processes its tasks' available records, in parallel when there are
+    /// several.
+    private func runThreads() throws -> Int {
+        let maxPollRecords = config.maxPollRecords
+        if threads.count == 1 { return try threads[0].runUntilIdle(maxPollRecords: maxPollRecords) }
+        let results = ThreadResults(count: threads.count)
+        let threads = self.threads
+        DispatchQueue.concurrentPerform(iterations: threads.count) { index in
+            results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
         }
-        return read
-    }
-
-    private func reportGap(_ input: Input, _ first: Int64) {
-        let lost = first - input.position
-        lostRecords += lost
-        config.logger.critical(
-            "records lost: retention dropped them before they were processed",
-            metadata: [
-                "partition": "\(input.topic)-\(input.task.id.partition)",
-                "from": "\(input.position)", "to": "\(first - 1)", "lost": "\(lost)",
-            ])
+        return try results.all().reduce(0, +)
     }
 
     private func punctuateAndMaybeCommit() throws {
         let now = clock()
         var commitAsked = false
-        for task in tasks {
-            try task.punctuateWallClock(now: now)
-            if task.takeCommitRequest() { commitAsked = true }
-        }
+        for thread in threads where try thread.punctuate(now: now) { commitAsked = true }
         if commitAsked || now - lastCommit >= config.commitInterval.milliseconds {
             try commit()
         }
@@ -243,10 +218,10 @@ public final class InMemoryStreams {
     /// Writes buffered outputs, then commits the offsets of every processed record.
     /// - Throws: ``StreamsError`` if the outputs cannot be written.
     public func commit() throws {
-        try collector.flush()
         var offsets: [TopicPartition: Int64] = [:]
-        for input in inputs {
-            offsets[TopicPartition(topic: input.topic, partition: input.task.id.partition)] = input.position
+        for thread in threads {
+            try thread.producer.flush()
+            offsets.merge(thread.positions) { _, new in new }
         }
         cluster.commit(group: config.applicationId, offsets: offsets)
         lastCommit = clock()
@@ -256,7 +231,6 @@ public final class InMemoryStreams {
     /// clock drive time.
     package func punctuateNow() throws {
         try punctuateAndMaybeCommit()
-        try collector.flush()
     }
 
     /// Finishes: flushes outputs, commits, and closes every processor.
@@ -282,3 +256,14 @@ public final class InMemoryStreams {
 
 @available(*, unavailable, message: "an in-memory runtime runs on the thread that drives it")
 extension InMemoryStreams: Sendable {}
+
+/// What each stream thread's round ended with.
+private final class ThreadResults: Sendable {
+    private let results: Mutex<[Result<Int, any Error>?]>
+    init(count: Int) { results = Mutex(Array(repeating: nil, count: count)) }
+    func set(_ index: Int, _ result: Result<Int, any Error>) { results.withLock { $0[index] = result } }
+    /// The counts, or the first thread's error.
+    func all() throws -> [Int] {
+        try results.withLock { $0 }.map { try $0!.get() }
+    }
+}

@@ -15,6 +15,8 @@ final class PartitionLog: Sendable {
 
     static let segmentBytes = 256 << 10
     static let segmentEntries = 2048
+    /// Dropped segments kept per partition for reuse (at most 2 MiB).
+    static let maxSpareSegments = 8
 
     let retentionBytes: Int?
     private let state = Mutex(State())
@@ -86,7 +88,9 @@ final class PartitionLog: Sendable {
         var dropped = state.segments.removeFirst()
         state.retainedBytes -= dropped.usedBytes
         state.startOffset = max(state.startOffset, dropped.baseOffset + Int64(dropped.written))
-        if state.spare.isEmpty, dropped.byteCapacity == Self.segmentBytes, isKnownUniquelyReferenced(&dropped) {
+        if state.spare.count < Self.maxSpareSegments, dropped.byteCapacity == Self.segmentBytes,
+            isKnownUniquelyReferenced(&dropped)
+        {
             state.spare.append(dropped)
         }
     }

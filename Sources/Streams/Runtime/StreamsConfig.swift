@@ -14,6 +14,9 @@ public struct StreamsConfig: Sendable {
     public var commitInterval: Duration = .seconds(30)
     /// What to do with records that cannot be deserialized; fails by default.
     public var deserializationErrorHandler: DeserializationErrorHandler = .logAndFail
+    /// Stream threads per instance, as Kafka Streams' `num.stream.threads`: tasks are dealt to
+    /// them and they process in parallel. One by default.
+    public var numStreamThreads: Int = 1
     /// The most records fetched from one partition at a time.
     public var maxPollRecords: Int = 1000
     /// Where the runtime logs; records' keys and values are never logged.
@@ -43,6 +46,9 @@ public struct StreamsConfig: Sendable {
         }
         guard commitInterval > .zero else {
             throw StreamsError(.invalidConfiguration, "commitInterval must be positive")
+        }
+        guard numStreamThreads >= 1 else {
+            throw StreamsError(.invalidConfiguration, "numStreamThreads must be at least 1, not \(numStreamThreads)")
         }
         guard maxPollRecords > 0 else {
             throw StreamsError(.invalidConfiguration, "maxPollRecords must be positive")

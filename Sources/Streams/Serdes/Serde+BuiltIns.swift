@@ -98,6 +98,24 @@ extension Serde where Value: Codable & SendableMetatype {
     }
 }
 
+extension Serde where Value: FastJSONCodable & SendableMetatype {
+    /// A type with its own fast JSON path (``FastJSONCodable``) as compact JSON: the same
+    /// bytes as the `Codable` path, written and read without Codable's containers.
+    ///
+    /// Adopt ``FastJSONCodable`` for types on a hot path; everything else works unchanged.
+    /// - Parameter type: The value type.
+    @inlinable
+    public static func json(_ type: Value.Type = Value.self) -> Serde<Value> {
+        let encoder = FastJSONEncoder()
+        let decoder = FastJSONDecoder()
+        return Serde(
+            name: "json<\(Value.self)>",
+            serialize: { value, buffer in try encoder.encode(value, into: &buffer) },
+            deserialize: { bytes in try decoder.decode(Value.self, from: bytes) }
+        )
+    }
+}
+
 @usableFromInline
 func appendBigEndian<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
     var bigEndian = value.bigEndian

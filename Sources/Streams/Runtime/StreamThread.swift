@@ -1,0 +1,111 @@
+import Logging
+
+/// One worker of a runtime: owns a set of tasks, their input positions and a producer.
+///
+/// `@unchecked Sendable`: a stream thread is used by one thread at a time. The runtime hands
+/// each stream thread to exactly one worker for a round (`DispatchQueue.concurrentPerform`
+/// gives index `i` to one worker) and waits for every worker before touching it again, so its
+/// tasks, processors and producer never see two threads at once.
+final class StreamThread: @unchecked Sendable {
+    struct Input {
+        let task: StreamTask
+        let topic: TopicName
+        let source: Int
+        var position: Int64
+    }
+
+    let index: Int
+    let producer: InMemoryProducer
+    private(set) var tasks: [StreamTask] = []
+    private(set) var inputs: [Input] = []
+    private let cluster: InMemoryCluster
+    private let logger: Logger
+    private(set) var lostRecords: Int64 = 0
+
+    init(index: Int, cluster: InMemoryCluster, logger: Logger) {
+        self.index = index
+        self.cluster = cluster
+        var logger = logger
+        logger[metadataKey: "thread"] = .string("StreamThread-\(index + 1)")
+        self.logger = logger
+        producer = InMemoryProducer(cluster: cluster)
+    }
+
+    var threadLogger: Logger { logger }
+
+    func add(_ task: StreamTask, inputs topics: [(TopicName, Int64)]) throws {
+        tasks.append(task)
+        for (topic, position) in topics {
+            inputs.append(Input(task: task, topic: topic, source: try task.source(for: topic), position: position))
+        }
+    }
+
+    /// Processes everything available now; outputs are written after every round.
+    func runUntilIdle(maxPollRecords: Int) throws -> Int {
+        var total = 0
+        while true {
+            let round = try pollOnce(maxPollRecords: maxPollRecords)
+            total += round
+            // Write each round's outputs, so buffered output stays bounded by one round.
+            try producer.flush()
+            if round == 0 { return total }
+        }
+    }
+
+    /// One pass over every input: up to `maxPollRecords` records from each.
+    private func pollOnce(maxPollRecords: Int) throws -> Int {
+        var read = 0
+        for index in inputs.indices {
+            let input = inputs[index]
+            let fetched = try cluster.fetch(
+                topic: input.topic, partition: input.task.id.partition, from: input.position,
+                max: maxPollRecords)
+            if fetched.firstOffset > input.position {
+                reportGap(input, fetched.firstOffset)
+            }
+            let task = input.task
+            let source = input.source
+            var next = fetched.firstOffset
+            try fetched.forEach { offset, key, value, timestamp, headers in
+                try task.process(
+                    source: source, offset: offset, key: key, value: value, timestamp: timestamp,
+                    headers: headers)
+                next = offset + 1
+            }
+            inputs[index].position = next
+            read += fetched.count
+        }
+        return read
+    }
+
+    private func reportGap(_ input: Input, _ first: Int64) {
+        let lost = first - input.position
+        lostRecords += lost
+        logger.critical(
+            "records lost: they were deleted before they were processed",
+            metadata: [
+                "partition": "\(input.topic)-\(input.task.id.partition)",
+                "from": "\(input.position)", "to": "\(first - 1)", "lost": "\(lost)",
+            ])
+    }
+
+    /// Runs due wall-clock punctuations; returns whether a processor asked for a commit.
+    func punctuate(now: Int64) throws -> Bool {
+        var commitAsked = false
+        for task in tasks {
+            try task.punctuateWallClock(now: now)
+            if task.takeCommitRequest() { commitAsked = true }
+        }
+        try producer.flush()
+        return commitAsked
+    }
+
+    /// The next offset to read of every input partition.
+    var positions: [TopicPartition: Int64] {
+        var offsets: [TopicPartition: Int64] = [:]
+        for input in inputs {
+            offsets[TopicPartition(topic: input.topic, partition: input.task.id.partition)] = input.position
+        }
+        return offsets
+    }
+}
