@@ -10,13 +10,18 @@ enum JSONBytes {
 
     /// Bit mask (high bit of each byte) of bytes that are `"`, `\\`, control or non-ASCII.
     /// The lowest set bit is exact (false positives can only occur above a true match).
+    ///
+    /// `x - 0x01` per byte sets the high bit of a zero byte (`"` or `\\` after the XOR), of a
+    /// byte `>= 0x81` and, through a borrow, above a zero byte; `w - 0x20` that of a control
+    /// byte or a byte `>= 0xA0`. Bytes `>= 0x80` are flagged by `w` itself, so no masking with
+    /// `~x` is needed.
     @inlinable @inline(__always)
     static func specialMask(_ w: UInt64) -> UInt64 {
         let lo: UInt64 = 0x0101_0101_0101_0101
         let hi: UInt64 = 0x8080_8080_8080_8080
-        let q = w ^ (lo &* 0x22)
-        let b = w ^ (lo &* 0x5C)
-        return (((q &- lo) & ~q) | ((b &- lo) & ~b) | ((w &- lo &* 0x20) & ~w) | w) & hi
+        let q = w ^ 0x2222_2222_2222_2222
+        let b = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        return ((q &- lo) | (b &- lo) | (w &- 0x2020_2020_2020_2020) | w) & hi
     }
 
     /// Like ``specialMask(_:)`` without non-ASCII bytes: the bytes that need escaping in output.

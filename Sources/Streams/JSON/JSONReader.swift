@@ -2,8 +2,8 @@ import Foundation
 
 /// A forward-only, validating reader of UTF-8 JSON used by ``FastJSONCodable`` conformances.
 ///
-/// A reader is handed to ``FastJSONCodable/init(readingJSON:)`` by
-/// ``FastJSONDecoder/decode(_:from:)-(FastJSONCodable.Type,UnsafeRawBufferPointer)``. It reads the
+/// A reader is handed to ``FastJSONCodable/init(readingJSON:)`` by ``FastJSONDecoder``'s
+/// `decode(_:from:)` for `FastJSONCodable` types. It reads the
 /// document in a single pass, validating it as strictly as the `Codable` path (``FastJSONDecoder``):
 /// malformed input anywhere in the document, including inside skipped members, is rejected with a
 /// ``JSONCodingError``.
@@ -34,8 +34,7 @@ import Foundation
 /// The reader points into the decoder's input: it must not be copied out of the
 /// ``FastJSONCodable/init(readingJSON:)`` call it was handed to.
 public struct JSONReader {
-    @usableFromInline let base: UnsafePointer<UInt8>
-    @usableFromInline let end: Int
+    @usableFromInline let lexer: JSONLexer
     @usableFromInline var pos: Int
     /// Number of containers currently open (read or being skipped).
     @usableFromInline var depth: Int
@@ -46,12 +45,19 @@ public struct JSONReader {
 
     @usableFromInline
     init(base: UnsafePointer<UInt8>, count: Int) {
-        self.base = base
-        self.end = count
+        self.lexer = JSONLexer(base: base, end: count)
         self.pos = 0
         self.depth = 0
         self.lastObjectStart = 0
     }
+
+    /// The input.
+    @inlinable @inline(__always)
+    var base: UnsafePointer<UInt8> { lexer.base }
+
+    /// The input's length.
+    @inlinable @inline(__always)
+    var end: Int { lexer.end }
 
     // MARK: whitespace and errors
 
@@ -64,50 +70,31 @@ public struct JSONReader {
         }
     }
 
-    @inlinable @inline(__always)
-    func whitespaceEnd(_ from: Int) -> Int {
-        var k = from
-        while k < end {
-            let c = base[k]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { k &+= 1 } else { break }
-        }
-        return k
-    }
-
     /// An error in the syntax of the document (its path is completed by the enclosing containers).
     @usableFromInline @inline(never)
     static func syntax(_ reason: String, _ offset: Int) -> JSONCodingError {
         JSONCodingError(path: "$", byteOffset: offset, reason: reason)
     }
 
-    /// The error for a value at the current position that is not of the `expected` kind; the
-    /// syntax error instead if the value is malformed (malformed input takes precedence).
-    @usableFromInline @inline(never)
-    func mismatch(_ expected: String) -> JSONCodingError {
-        do {
-            _ = try skipValue(at: pos, depth: depth)
-        } catch {
-            return error
+    /// The `JSONCodingError` for any error thrown by a body (other errors are reported by
+    /// type name only, as their description could contain data).
+    static func converted(_ error: any Error, valueStart: Int) -> JSONCodingError {
+        if let e = error as? JSONCodingError { return e }
+        if error is DecodingError || error is EncodingError {
+            return JSONCodingError.wrapping(error, byteOffset: valueStart)
         }
-        let found: String
-        switch base[pos] {
-        case 0x22: found = "a string"
-        case 0x7B: found = "an object"
-        case 0x5B: found = "an array"
-        case 0x74, 0x66: found = "a boolean"
-        case 0x6E: found = "null"
-        default: found = "a number"
-        }
-        return JSONCodingError(path: "$", byteOffset: pos, reason: "expected \(expected), found \(found)")
+        return JSONCodingError(path: "$", byteOffset: valueStart,
+                               reason: "error of type \(type(of: error)) thrown by a FastJSONCodable implementation")
     }
 
     /// Adds the member's key (or `.*`) to the path of an error thrown while reading its value.
     @usableFromInline @inline(never)
-    func memberError(_ error: any Error, keyStart: Int, rawCount: Int, matched: Bool, valueStart: Int) -> JSONCodingError {
-        let e = error as? JSONCodingError ?? JSONCodingError.wrapping(error, byteOffset: valueStart)
+    static func memberError(_ error: any Error, key keyStart: UnsafePointer<UInt8>, rawCount: Int, matched: Bool,
+                            valueStart: Int) -> JSONCodingError {
+        let e = converted(error, valueStart: valueStart)
         var component = ".*"
         if matched && rawCount >= 1 && rawCount <= 64 {
-            let key = UnsafeBufferPointer(start: base + keyStart, count: rawCount)
+            let key = UnsafeBufferPointer(start: keyStart, count: rawCount)
             if key.allSatisfy(JSONPathRenderer.isIdentifierByte) {
                 component = "." + String(decoding: key, as: UTF8.self)
             }
@@ -118,7 +105,7 @@ public struct JSONReader {
     /// Adds the element's index to the path of an error thrown while reading it.
     @usableFromInline @inline(never)
     static func elementError(_ error: any Error, index: Int, valueStart: Int) -> JSONCodingError {
-        let e = error as? JSONCodingError ?? JSONCodingError.wrapping(error, byteOffset: valueStart)
+        let e = converted(error, valueStart: valueStart)
         return e.prefixed("[\(index)]")
     }
 
@@ -147,222 +134,10 @@ public struct JSONReader {
         syntax("nesting deeper than \(maxDepth) levels", offset)
     }
 
-    // MARK: lexing (shared by reading and skipping)
-
-    /// Validates the string whose opening quote is at `quote`; returns the index of its
-    /// closing quote and whether it contains escapes.
-    @inlinable @inline(__always)
-    func scanString(_ quote: Int) throws(JSONCodingError) -> (end: Int, escaped: Bool) {
-        var j = quote &+ 1
-        while j &+ 8 <= end {
-            let mask = JSONBytes.specialMask(JSONBytes.load(base + j))
-            if mask != 0 {
-                j &+= mask.trailingZeroBitCount &>> 3
-                if base[j] == 0x22 { return (j, false) }
-                return try scanStringSlow(quote, j)
-            }
-            j &+= 8
-        }
-        while j < end {
-            let c = base[j]
-            if c == 0x22 { return (j, false) }
-            if c == 0x5C || c >= 0x80 || c < 0x20 { break }
-            j &+= 1
-        }
-        return try scanStringSlow(quote, j)
-    }
-
-    /// The rest of ``scanString(_:)`` from the first byte at `from` that is not plain ASCII.
-    @usableFromInline
-    func scanStringSlow(_ quote: Int, _ from: Int) throws(JSONCodingError) -> (end: Int, escaped: Bool) {
-        var j = from
-        var escaped = false
-        while true {
-            while j &+ 8 <= end {
-                let mask = JSONBytes.specialMask(JSONBytes.load(base + j))
-                if mask != 0 {
-                    j &+= mask.trailingZeroBitCount &>> 3
-                    break
-                }
-                j &+= 8
-            }
-            guard j < end else { throw Self.syntax("unterminated string", quote) }
-            let c = base[j]
-            if c == 0x22 { return (j, escaped) }
-            if c == 0x5C {
-                escaped = true
-                j = try validateEscape(at: j)
-            } else if c >= 0x80 {
-                guard let next = validateUTF8(at: j) else { throw Self.syntax("invalid UTF-8", j) }
-                j = next
-            } else if c < 0x20 {
-                throw Self.syntax("control character in string", j)
-            } else {
-                j &+= 1
-            }
-        }
-    }
-
-    func hexValue(_ c: UInt8) -> UInt32? {
-        switch c {
-        case 0x30...0x39: return UInt32(c - 0x30)
-        case 0x41...0x46: return UInt32(c - 0x41 + 10)
-        case 0x61...0x66: return UInt32(c - 0x61 + 10)
-        default: return nil
-        }
-    }
-
-    func hex4(at k: Int) -> UInt32? {
-        guard k + 4 <= end else { return nil }
-        guard let a = hexValue(base[k]), let b = hexValue(base[k + 1]), let c = hexValue(base[k + 2]),
-              let d = hexValue(base[k + 3]) else { return nil }
-        return a << 12 | b << 8 | c << 4 | d
-    }
-
-    /// Validates the escape starting at the backslash at `j`; returns the index after it.
-    func validateEscape(at j: Int) throws(JSONCodingError) -> Int {
-        guard j + 1 < end else { throw Self.syntax("unterminated string", j) }
-        switch base[j + 1] {
-        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-            return j + 2
-        case 0x75: // u
-            guard let u = hex4(at: j + 2) else {
-                throw Self.syntax("invalid \\u escape, expected 4 hexadecimal digits", j)
-            }
-            if u >= 0xD800 && u <= 0xDBFF {
-                guard j + 7 < end, base[j + 6] == 0x5C, base[j + 7] == 0x75,
-                      let low = hex4(at: j + 8), low >= 0xDC00 && low <= 0xDFFF else {
-                    throw Self.syntax("invalid \\u escape: lone surrogate", j)
-                }
-                return j + 12
-            }
-            if u >= 0xDC00 && u <= 0xDFFF { throw Self.syntax("invalid \\u escape: lone surrogate", j) }
-            return j + 6
-        default:
-            throw Self.syntax("invalid escape sequence", j)
-        }
-    }
-
-    /// Validates one UTF-8 sequence with lead byte at `j` (>= 0x80); returns the index after it.
-    func validateUTF8(at j: Int) -> Int? {
-        let c = base[j]
-        func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
-            k < end && base[k] >= lo && base[k] <= hi
-        }
-        switch c {
-        case 0xC2...0xDF: return cont(j + 1) ? j + 2 : nil
-        case 0xE0: return cont(j + 1, 0xA0) && cont(j + 2) ? j + 3 : nil
-        case 0xED: return cont(j + 1, 0x80, 0x9F) && cont(j + 2) ? j + 3 : nil
-        case 0xE1...0xEF: return cont(j + 1) && cont(j + 2) ? j + 3 : nil
-        case 0xF0: return cont(j + 1, 0x90) && cont(j + 2) && cont(j + 3) ? j + 4 : nil
-        case 0xF1...0xF3: return cont(j + 1) && cont(j + 2) && cont(j + 3) ? j + 4 : nil
-        case 0xF4: return cont(j + 1, 0x80, 0x8F) && cont(j + 2) && cont(j + 3) ? j + 4 : nil
-        default: return nil
-        }
-    }
-
-    func isDigit(_ k: Int) -> Bool { k < end && base[k] &- 0x30 < 10 }
-
-    /// Validates the number starting at `start` (a `-` or a digit); returns its end and
-    /// ``JSONToken`` number flags.
-    @usableFromInline
-    func scanNumber(_ start: Int) throws(JSONCodingError) -> (end: Int, flags: UInt8) {
-        var k = start
-        var flags: UInt8 = 0
-        if base[k] == 0x2D {
-            flags |= JSONToken.numberNegative
-            k += 1
-        }
-        guard isDigit(k) else { throw Self.syntax("invalid number, expected a digit", k) }
-        if base[k] == 0x30 {
-            k += 1
-            if isDigit(k) { throw Self.syntax("invalid number, leading zero", start) }
-        } else {
-            while isDigit(k) { k += 1 }
-        }
-        if k < end && base[k] == 0x2E {
-            k += 1
-            guard isDigit(k) else { throw Self.syntax("invalid number, expected a digit after the decimal point", k) }
-            while isDigit(k) { k += 1 }
-            flags |= JSONToken.numberHasFraction
-        }
-        if k < end && (base[k] | 0x20) == 0x65 {
-            k += 1
-            if k < end && (base[k] == 0x2B || base[k] == 0x2D) { k += 1 }
-            guard isDigit(k) else { throw Self.syntax("invalid number, expected a digit in the exponent", k) }
-            while isDigit(k) { k += 1 }
-            flags |= JSONToken.numberHasExponent
-        }
-        return (k, flags)
-    }
-
-    /// Validates `true`, `false` or `null` at `i`; returns the index after it.
-    func scanLiteral(_ i: Int) throws(JSONCodingError) -> Int {
-        let word: [UInt8]
-        switch base[i] {
-        case 0x74: word = [0x74, 0x72, 0x75, 0x65]
-        case 0x66: word = [0x66, 0x61, 0x6C, 0x73, 0x65]
-        default: word = [0x6E, 0x75, 0x6C, 0x6C]
-        }
-        guard i + word.count <= end else { throw Self.syntax("invalid literal", i) }
-        for (k, c) in word.enumerated() where base[i + k] != c {
-            throw Self.syntax("invalid literal", i)
-        }
-        return i + word.count
-    }
-
-    /// Validates the value at `i` (with `depth` containers open); returns the index after it.
-    func skipValue(at i: Int, depth: Int) throws(JSONCodingError) -> Int {
-        guard i < end else { throw Self.syntax("unexpected end of input, expected a value", i) }
-        switch base[i] {
-        case 0x22:
-            return try scanString(i).end + 1
-        case 0x2D, 0x30...0x39:
-            return try scanNumber(i).end
-        case 0x74, 0x66, 0x6E:
-            return try scanLiteral(i)
-        case 0x7B:
-            guard depth < Self.maxDepth else { throw Self.nestingError(i) }
-            var k = whitespaceEnd(i + 1)
-            if k < end && base[k] == 0x7D { return k + 1 }
-            while true {
-                guard k < end && base[k] == 0x22 else { throw Self.keyError(k, end: end) }
-                k = whitespaceEnd(try scanString(k).end + 1)
-                guard k < end && base[k] == 0x3A else { throw Self.colonError(k, end: end) }
-                k = whitespaceEnd(try skipValue(at: whitespaceEnd(k + 1), depth: depth + 1))
-                guard k < end else { throw Self.afterMemberError(k, end: end) }
-                if base[k] == 0x2C {
-                    k = whitespaceEnd(k + 1)
-                } else if base[k] == 0x7D {
-                    return k + 1
-                } else {
-                    throw Self.afterMemberError(k, end: end)
-                }
-            }
-        case 0x5B:
-            guard depth < Self.maxDepth else { throw Self.nestingError(i) }
-            var k = whitespaceEnd(i + 1)
-            if k < end && base[k] == 0x5D { return k + 1 }
-            while true {
-                k = whitespaceEnd(try skipValue(at: k, depth: depth + 1))
-                guard k < end else { throw Self.afterElementError(k, end: end) }
-                if base[k] == 0x2C {
-                    k = whitespaceEnd(k + 1)
-                } else if base[k] == 0x5D {
-                    return k + 1
-                } else {
-                    throw Self.afterElementError(k, end: end)
-                }
-            }
-        default:
-            throw Self.syntax("unexpected character, expected a value", i)
-        }
-    }
-
     /// Skips (and validates) the value at the current position.
     @usableFromInline
     mutating func skipImpl() throws(JSONCodingError) {
-        pos = try skipValue(at: pos, depth: depth)
+        pos = try lexer.skipValue(at: pos, depth: depth)
     }
 
     // MARK: containers
@@ -390,7 +165,7 @@ public struct JSONReader {
     @inlinable
     public mutating func readObject(_ body: (JSONKey, inout JSONReader) throws -> Void) throws(JSONCodingError) {
         let start = pos
-        guard start < end && base[start] == 0x7B else { throw mismatch("an object") }
+        guard start < end && base[start] == 0x7B else { throw lexer.mismatch("an object", at: pos, depth: depth) }
         guard depth < Self.maxDepth else { throw Self.nestingError(start) }
         depth &+= 1
         pos = start &+ 1
@@ -416,13 +191,17 @@ public struct JSONReader {
         while true {
             let q = pos
             guard q < end && base[q] == 0x22 else { throw Self.keyError(q, end: end) }
-            let (e, escaped) = try scanString(q)
-            pos = e &+ 1
-            skipWhitespace()
-            guard pos < end && base[pos] == 0x3A else { throw Self.colonError(pos, end: end) }
-            pos &+= 1
-            skipWhitespace()
-            let valueStart = pos
+            let (e, escaped) = try lexer.scanKey(q)
+            // Compact JSON first: the colon right after the key, the value right after the colon.
+            var v = e &+ 1
+            if v >= end || base[v] != 0x3A {
+                v = lexer.whitespaceEnd(v)
+                guard v < end && base[v] == 0x3A else { throw Self.colonError(v, end: end) }
+            }
+            v &+= 1
+            if v < end && base[v] <= 0x20 { v = lexer.whitespaceEnd(v) }
+            pos = v
+            let valueStart = v
             let length = e &- q &- 1
             let rawCount = escaped ? ~length : length
             matched = false
@@ -432,19 +211,21 @@ public struct JSONReader {
                 }
                 if pos == valueStart { try skipImpl() }
             } catch {
-                throw memberError(error, keyStart: q &+ 1, rawCount: rawCount, matched: matched, valueStart: valueStart)
+                throw Self.memberError(error, key: base + (q &+ 1), rawCount: rawCount, matched: matched, valueStart: valueStart)
             }
-            skipWhitespace()
-            guard pos < end else { throw Self.afterMemberError(pos, end: end) }
-            let c = base[pos]
+            var k = pos
+            if k < end && base[k] <= 0x20 { k = lexer.whitespaceEnd(k) }
+            guard k < end else { throw Self.afterMemberError(k, end: end) }
+            let c = base[k]
             if c == 0x2C {
-                pos &+= 1
-                skipWhitespace()
+                k &+= 1
+                if k < end && base[k] <= 0x20 { k = lexer.whitespaceEnd(k) }
+                pos = k
             } else if c == 0x7D {
-                pos &+= 1
+                pos = k &+ 1
                 return
             } else {
-                throw Self.afterMemberError(pos, end: end)
+                throw Self.afterMemberError(k, end: end)
             }
         }
     }
@@ -466,7 +247,7 @@ public struct JSONReader {
     @inlinable
     public mutating func readArray(_ body: (inout JSONReader) throws -> Void) throws(JSONCodingError) {
         let start = pos
-        guard start < end && base[start] == 0x5B else { throw mismatch("an array") }
+        guard start < end && base[start] == 0x5B else { throw lexer.mismatch("an array", at: pos, depth: depth) }
         guard depth < Self.maxDepth else { throw Self.nestingError(start) }
         depth &+= 1
         pos = start &+ 1
@@ -524,8 +305,8 @@ public struct JSONReader {
     @inlinable
     public mutating func readString() throws(JSONCodingError) -> String {
         let q = pos
-        guard q < end && base[q] == 0x22 else { throw mismatch("a string") }
-        let (e, escaped) = try scanString(q)
+        guard q < end && base[q] == 0x22 else { throw lexer.mismatch("a string", at: pos, depth: depth) }
+        let (e, escaped) = try lexer.scanString(q)
         pos = e &+ 1
         if !escaped { return JSONBytes.string(base + (q &+ 1), e &- q &- 1) }
         return JSONBytes.unescape(base + (q &+ 1), e &- q &- 1)
@@ -598,8 +379,8 @@ public struct JSONReader {
     @usableFromInline
     mutating func readIntSlow<T: FixedWidthInteger>(as type: T.Type) throws(JSONCodingError) -> T {
         let start = pos
-        guard start < end && (base[start] == 0x2D || base[start] &- 0x30 < 10) else { throw mismatch("an integer") }
-        let (e, flags) = try scanNumber(start)
+        guard start < end && (base[start] == 0x2D || base[start] &- 0x30 < 10) else { throw lexer.mismatch("an integer", at: pos, depth: depth) }
+        let (e, flags) = try lexer.scanNumber(start)
         switch JSONNumberParsing.parseInteger(base + start, e - start, flags, as: T.self) {
         case .value(let v):
             pos = e
@@ -661,15 +442,15 @@ public struct JSONReader {
         }
         pos = i
         if m == 0 { return negative ? -0.0 : 0.0 }
-        var value = Double(m)
+        var value = Double(Int64(bitPattern: m)) // m < 10^15: exact either way
         if fractionDigits > 0 { value /= JSONNumberParsing.powersOfTen[fractionDigits] }
         return negative ? -value : value
     }
 
     mutating func readDoubleSlow() throws(JSONCodingError) -> Double {
         let start = pos
-        guard start < end && (base[start] == 0x2D || base[start] &- 0x30 < 10) else { throw mismatch("a number") }
-        let (e, _) = try scanNumber(start)
+        guard start < end && (base[start] == 0x2D || base[start] &- 0x30 < 10) else { throw lexer.mismatch("a number", at: pos, depth: depth) }
+        let (e, _) = try lexer.scanNumber(start)
         guard let d = JSONNumberParsing.parseDouble(base + start, e - start) else {
             throw JSONCodingError(path: "$", byteOffset: start, reason: "number out of range for Double")
         }
@@ -698,7 +479,7 @@ public struct JSONReader {
                 return false
             }
         }
-        throw mismatch("a boolean")
+        throw lexer.mismatch("a boolean", at: pos, depth: depth)
     }
 
     /// Reads a date written as an ISO-8601 string, accepting what the `Codable` path accepts:
@@ -712,8 +493,8 @@ public struct JSONReader {
     ///   or is malformed.
     public mutating func readDate() throws(JSONCodingError) -> Date {
         let q = pos
-        guard q < end && base[q] == 0x22 else { throw mismatch("an ISO-8601 date string") }
-        let (e, escaped) = try scanString(q)
+        guard q < end && base[q] == 0x22 else { throw lexer.mismatch("an ISO-8601 date string", at: pos, depth: depth) }
+        let (e, escaped) = try lexer.scanString(q)
         let date: Date?
         if !escaped {
             date = ISO8601.parseCanonical(base + (q + 1), e - q - 1) ?? ISO8601.parse(base + (q + 1), e - q - 1)
@@ -826,6 +607,293 @@ public struct JSONReader {
     }
 }
 
+/// The lexical layer of ``JSONReader``: validation of strings, numbers and literals, and
+/// validating skips. Two words, passed in registers.
+@usableFromInline
+struct JSONLexer {
+    @usableFromInline let base: UnsafePointer<UInt8>
+    @usableFromInline let end: Int
+
+    @inlinable
+    init(base: UnsafePointer<UInt8>, end: Int) {
+        self.base = base
+        self.end = end
+    }
+
+    @inlinable @inline(__always)
+    func whitespaceEnd(_ from: Int) -> Int {
+        var k = from
+        while k < end {
+            let c = base[k]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { k &+= 1 } else { break }
+        }
+        return k
+    }
+
+    /// The error for a value at `pos` that is not of the `expected` kind; the syntax error
+    /// instead if the value is malformed (malformed input takes precedence).
+    @usableFromInline @inline(never)
+    func mismatch(_ expected: String, at pos: Int, depth: Int) -> JSONCodingError {
+        do {
+            _ = try skipValue(at: pos, depth: depth)
+        } catch {
+            return error
+        }
+        let found: String
+        switch base[pos] {
+        case 0x22: found = "a string"
+        case 0x7B: found = "an object"
+        case 0x5B: found = "an array"
+        case 0x74, 0x66: found = "a boolean"
+        case 0x6E: found = "null"
+        default: found = "a number"
+        }
+        return JSONCodingError(path: "$", byteOffset: pos, reason: "expected \(expected), found \(found)")
+    }
+
+    // MARK: lexing (shared by reading and skipping)
+
+    /// Validates the string whose opening quote is at `quote`; returns the index of its
+    /// closing quote and whether it contains escapes.
+    @inlinable @inline(__always)
+    func scanString(_ quote: Int) throws(JSONCodingError) -> (end: Int, escaped: Bool) {
+        try scanString(quote, from: quote &+ 1)
+    }
+
+    /// ``scanString(_:)`` continuing at `from` (the bytes from `quote + 1` are plain ASCII).
+    @inlinable @inline(__always)
+    func scanString(_ quote: Int, from: Int) throws(JSONCodingError) -> (end: Int, escaped: Bool) {
+        var p = base + from
+        let last = base + (end &- 8) // the last position at which eight bytes can be loaded
+        while p <= last {
+            let mask = JSONBytes.specialMask(JSONBytes.load(p))
+            if mask != 0 {
+                p += mask.trailingZeroBitCount &>> 3
+                let j = p - base
+                if p.pointee == 0x22 { return (j, false) }
+                return try scanStringSlow(quote, j)
+            }
+            p += 8
+        }
+        var j = p - base
+        while j < end {
+            let c = base[j]
+            if c == 0x22 { return (j, false) }
+            if c == 0x5C || c >= 0x80 || c < 0x20 { break }
+            j &+= 1
+        }
+        return try scanStringSlow(quote, j)
+    }
+
+    /// ``scanString(_:)`` for keys, which are short: sixteen bytes per step, so that most keys
+    /// take a single step.
+    @inlinable @inline(__always)
+    func scanKey(_ quote: Int) throws(JSONCodingError) -> (end: Int, escaped: Bool) {
+        var p = base + (quote &+ 1)
+        let last = base + (end &- 16)
+        while p <= last {
+            let m0 = JSONBytes.specialMask(JSONBytes.load(p))
+            let m1 = JSONBytes.specialMask(JSONBytes.load(p + 8))
+            if m0 | m1 != 0 {
+                p += m0 != 0 ? m0.trailingZeroBitCount &>> 3 : 8 &+ m1.trailingZeroBitCount &>> 3
+                let j = p - base
+                if p.pointee == 0x22 { return (j, false) }
+                return try scanStringSlow(quote, j)
+            }
+            p += 16
+        }
+        return try scanString(quote, from: p - base)
+    }
+
+    /// The rest of ``scanString(_:)`` from the first byte at `from` that is not plain ASCII.
+    @usableFromInline
+    func scanStringSlow(_ quote: Int, _ from: Int) throws(JSONCodingError) -> (end: Int, escaped: Bool) {
+        var j = from
+        var escaped = false
+        while true {
+            while j &+ 8 <= end {
+                let mask = JSONBytes.specialMask(JSONBytes.load(base + j))
+                if mask != 0 {
+                    j &+= mask.trailingZeroBitCount &>> 3
+                    break
+                }
+                j &+= 8
+            }
+            guard j < end else { throw JSONReader.syntax("unterminated string", quote) }
+            let c = base[j]
+            if c == 0x22 { return (j, escaped) }
+            if c == 0x5C {
+                escaped = true
+                j = try validateEscape(at: j)
+            } else if c >= 0x80 {
+                guard let next = validateUTF8(at: j) else { throw JSONReader.syntax("invalid UTF-8", j) }
+                j = next
+            } else if c < 0x20 {
+                throw JSONReader.syntax("control character in string", j)
+            } else {
+                j &+= 1
+            }
+        }
+    }
+
+    func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: return UInt32(c - 0x30)
+        case 0x41...0x46: return UInt32(c - 0x41 + 10)
+        case 0x61...0x66: return UInt32(c - 0x61 + 10)
+        default: return nil
+        }
+    }
+
+    func hex4(at k: Int) -> UInt32? {
+        guard k + 4 <= end else { return nil }
+        guard let a = hexValue(base[k]), let b = hexValue(base[k + 1]), let c = hexValue(base[k + 2]),
+              let d = hexValue(base[k + 3]) else { return nil }
+        return a << 12 | b << 8 | c << 4 | d
+    }
+
+    /// Validates the escape starting at the backslash at `j`; returns the index after it.
+    func validateEscape(at j: Int) throws(JSONCodingError) -> Int {
+        guard j + 1 < end else { throw JSONReader.syntax("unterminated string", j) }
+        switch base[j + 1] {
+        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+            return j + 2
+        case 0x75: // u
+            guard let u = hex4(at: j + 2) else {
+                throw JSONReader.syntax("invalid \\u escape, expected 4 hexadecimal digits", j)
+            }
+            if u >= 0xD800 && u <= 0xDBFF {
+                guard j + 7 < end, base[j + 6] == 0x5C, base[j + 7] == 0x75,
+                      let low = hex4(at: j + 8), low >= 0xDC00 && low <= 0xDFFF else {
+                    throw JSONReader.syntax("invalid \\u escape: lone surrogate", j)
+                }
+                return j + 12
+            }
+            if u >= 0xDC00 && u <= 0xDFFF { throw JSONReader.syntax("invalid \\u escape: lone surrogate", j) }
+            return j + 6
+        default:
+            throw JSONReader.syntax("invalid escape sequence", j)
+        }
+    }
+
+    /// Validates one UTF-8 sequence with lead byte at `j` (>= 0x80); returns the index after it.
+    func validateUTF8(at j: Int) -> Int? {
+        let c = base[j]
+        func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
+            k < end && base[k] >= lo && base[k] <= hi
+        }
+        switch c {
+        case 0xC2...0xDF: return cont(j + 1) ? j + 2 : nil
+        case 0xE0: return cont(j + 1, 0xA0) && cont(j + 2) ? j + 3 : nil
+        case 0xED: return cont(j + 1, 0x80, 0x9F) && cont(j + 2) ? j + 3 : nil
+        case 0xE1...0xEF: return cont(j + 1) && cont(j + 2) ? j + 3 : nil
+        case 0xF0: return cont(j + 1, 0x90) && cont(j + 2) && cont(j + 3) ? j + 4 : nil
+        case 0xF1...0xF3: return cont(j + 1) && cont(j + 2) && cont(j + 3) ? j + 4 : nil
+        case 0xF4: return cont(j + 1, 0x80, 0x8F) && cont(j + 2) && cont(j + 3) ? j + 4 : nil
+        default: return nil
+        }
+    }
+
+    func isDigit(_ k: Int) -> Bool { k < end && base[k] &- 0x30 < 10 }
+
+    /// Validates the number starting at `start` (a `-` or a digit); returns its end and
+    /// ``JSONToken`` number flags.
+    @usableFromInline
+    func scanNumber(_ start: Int) throws(JSONCodingError) -> (end: Int, flags: UInt8) {
+        var k = start
+        var flags: UInt8 = 0
+        if base[k] == 0x2D {
+            flags |= JSONToken.numberNegative
+            k += 1
+        }
+        guard isDigit(k) else { throw JSONReader.syntax("invalid number, expected a digit", k) }
+        if base[k] == 0x30 {
+            k += 1
+            if isDigit(k) { throw JSONReader.syntax("invalid number, leading zero", start) }
+        } else {
+            while isDigit(k) { k += 1 }
+        }
+        if k < end && base[k] == 0x2E {
+            k += 1
+            guard isDigit(k) else { throw JSONReader.syntax("invalid number, expected a digit after the decimal point", k) }
+            while isDigit(k) { k += 1 }
+            flags |= JSONToken.numberHasFraction
+        }
+        if k < end && (base[k] | 0x20) == 0x65 {
+            k += 1
+            if k < end && (base[k] == 0x2B || base[k] == 0x2D) { k += 1 }
+            guard isDigit(k) else { throw JSONReader.syntax("invalid number, expected a digit in the exponent", k) }
+            while isDigit(k) { k += 1 }
+            flags |= JSONToken.numberHasExponent
+        }
+        return (k, flags)
+    }
+
+    /// Validates `true`, `false` or `null` at `i`; returns the index after it.
+    func scanLiteral(_ i: Int) throws(JSONCodingError) -> Int {
+        let word: [UInt8]
+        switch base[i] {
+        case 0x74: word = [0x74, 0x72, 0x75, 0x65]
+        case 0x66: word = [0x66, 0x61, 0x6C, 0x73, 0x65]
+        default: word = [0x6E, 0x75, 0x6C, 0x6C]
+        }
+        guard i + word.count <= end else { throw JSONReader.syntax("invalid literal", i) }
+        for (k, c) in word.enumerated() where base[i + k] != c {
+            throw JSONReader.syntax("invalid literal", i)
+        }
+        return i + word.count
+    }
+
+    /// Validates the value at `i` (with `depth` containers open); returns the index after it.
+    func skipValue(at i: Int, depth: Int) throws(JSONCodingError) -> Int {
+        guard i < end else { throw JSONReader.syntax("unexpected end of input, expected a value", i) }
+        switch base[i] {
+        case 0x22:
+            return try scanString(i).end + 1
+        case 0x2D, 0x30...0x39:
+            return try scanNumber(i).end
+        case 0x74, 0x66, 0x6E:
+            return try scanLiteral(i)
+        case 0x7B:
+            guard depth < JSONReader.maxDepth else { throw JSONReader.nestingError(i) }
+            var k = whitespaceEnd(i + 1)
+            if k < end && base[k] == 0x7D { return k + 1 }
+            while true {
+                guard k < end && base[k] == 0x22 else { throw JSONReader.keyError(k, end: end) }
+                k = whitespaceEnd(try scanString(k).end + 1)
+                guard k < end && base[k] == 0x3A else { throw JSONReader.colonError(k, end: end) }
+                k = whitespaceEnd(try skipValue(at: whitespaceEnd(k + 1), depth: depth + 1))
+                guard k < end else { throw JSONReader.afterMemberError(k, end: end) }
+                if base[k] == 0x2C {
+                    k = whitespaceEnd(k + 1)
+                } else if base[k] == 0x7D {
+                    return k + 1
+                } else {
+                    throw JSONReader.afterMemberError(k, end: end)
+                }
+            }
+        case 0x5B:
+            guard depth < JSONReader.maxDepth else { throw JSONReader.nestingError(i) }
+            var k = whitespaceEnd(i + 1)
+            if k < end && base[k] == 0x5D { return k + 1 }
+            while true {
+                k = whitespaceEnd(try skipValue(at: k, depth: depth + 1))
+                guard k < end else { throw JSONReader.afterElementError(k, end: end) }
+                if base[k] == 0x2C {
+                    k = whitespaceEnd(k + 1)
+                } else if base[k] == 0x5D {
+                    return k + 1
+                } else {
+                    throw JSONReader.afterElementError(k, end: end)
+                }
+            }
+        default:
+            throw JSONReader.syntax("unexpected character, expected a value", i)
+        }
+    }
+
+}
+
 /// The key of an object member, as passed to the body of ``JSONReader/readObject(_:)``.
 ///
 /// Match it against string literals in a `switch` (the comparison is on UTF-8 bytes, length
@@ -897,6 +965,10 @@ public struct JSONKey: Equatable {
     }
 
     /// Whether two keys are equal (compared as UTF-8 bytes, after unescaping).
+    ///
+    /// ```swift
+    /// func sameKey(_ a: JSONKey, _ b: JSONKey) -> Bool { a == b }
+    /// ```
     public static func == (a: JSONKey, b: JSONKey) -> Bool {
         if a.rawCount >= 0 && b.rawCount >= 0 {
             return a.rawCount == b.rawCount && JSONBytes.equal(a.start, b.start, a.rawCount)

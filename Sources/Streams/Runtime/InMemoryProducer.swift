@@ -11,17 +11,19 @@
 public final class InMemoryProducer: RecordCollector {
     private final class TopicBuffer {
         let partitionCount: Int32
-        var partitions: [StagedRecords]
-        var roundRobin: Int32 = 0
+        @exclusivity(unchecked) var partitions: [StagedRecords]
+        @exclusivity(unchecked) var roundRobin: Int32 = 0
         init(partitionCount: Int32) {
             self.partitionCount = partitionCount
             partitions = Array(repeating: StagedRecords(), count: Int(partitionCount))
         }
     }
 
+    // The hot vars below are not checked for exclusivity at run time: a producer is used by
+    // one thread (its stream thread or its feeder), and no access to them overlaps another.
     private let cluster: InMemoryCluster
     private var buffers: [TopicName: TopicBuffer] = [:]
-    private(set) var pending = 0
+    @exclusivity(unchecked) private(set) var pending = 0
     /// Records written per topic since creation.
     public private(set) var sent: [TopicName: Int] = [:]
 

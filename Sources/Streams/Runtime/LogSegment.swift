@@ -23,8 +23,8 @@ final class LogSegment: @unchecked Sendable {
     let bytes: UnsafeMutableRawPointer
     let entries: UnsafeMutablePointer<Entry>
     /// Entries written (by the appender); readers use the count published by the log.
-    var written = 0
-    var usedBytes = 0
+    @exclusivity(unchecked) var written = 0
+    @exclusivity(unchecked) var usedBytes = 0
     var headers: [Int: Headers] = [:]
 
     init(baseOffset: Int64, byteCapacity: Int, entryCapacity: Int) {

@@ -17,7 +17,7 @@ package final class StreamTask {
     private var hasStreamTimePunctuation = false
     private var closed = false
     /// Records processed since creation.
-    package private(set) var processedRecords = 0
+    @exclusivity(unchecked) package private(set) var processedRecords = 0
 
     /// Topics (names on the cluster) this task reads.
     package var inputTopics: [TopicName] { Array(sources.keys).sorted() }

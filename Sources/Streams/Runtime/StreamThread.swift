@@ -17,7 +17,7 @@ final class StreamThread: @unchecked Sendable {
     let index: Int
     let producer: InMemoryProducer
     private(set) var tasks: [StreamTask] = []
-    private(set) var inputs: [Input] = []
+    @exclusivity(unchecked) private(set) var inputs: [Input] = []
     private let cluster: InMemoryCluster
     private let logger: Logger
     private(set) var lostRecords: Int64 = 0

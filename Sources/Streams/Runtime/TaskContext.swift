@@ -10,8 +10,11 @@ final class TaskContext {
     let logger: Logger
     let wallClock: () -> Int64
     /// Metadata of the record being processed; nil during punctuation.
-    @usableFromInline var currentMetadata: RecordMetadata?
-    var streamTime: Int64 = .min
+    // The vars of a task context are confined to the task's thread and never accessed in
+    // overlapping ways, so exclusivity is not checked at run time (it costs a thread-local
+    // lookup per access on the per-record path).
+    @exclusivity(unchecked) @usableFromInline var currentMetadata: RecordMetadata?
+    @exclusivity(unchecked) var streamTime: Int64 = .min
     var commitRequested = false
     /// Records skipped by the deserialization handler.
     var skippedRecords = 0

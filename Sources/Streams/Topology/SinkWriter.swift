@@ -7,8 +7,10 @@ final class SinkWriter<Key, Value> {
     @usableFromInline let value: Serde<Value>
     @usableFromInline let partitioner: StreamPartitioner<Key, Value>?
     // Reused between records: serialization appends into them, the collector copies out.
-    @usableFromInline var keyBuffer: [UInt8] = []
-    @usableFromInline var valueBuffer: [UInt8] = []
+    // Exclusivity is not checked at run time: a writer is confined to its task's thread and
+    // no access to a buffer overlaps another (each is borrowed for one call).
+    @exclusivity(unchecked) @usableFromInline var keyBuffer: [UInt8] = []
+    @exclusivity(unchecked) @usableFromInline var valueBuffer: [UInt8] = []
 
     @usableFromInline
     init(
