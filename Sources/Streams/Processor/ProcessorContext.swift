@@ -7,8 +7,10 @@ import Logging
 public final class ProcessorContext<KeyOut, ValueOut> {
     @usableFromInline let task: TaskContext
     @usableFromInline let nodeName: String
-    @usableFromInline var children: [Downstream<KeyOut, ValueOut>] = []
-    @usableFromInline var childrenByName: [String: Downstream<KeyOut, ValueOut>] = [:]
+    // Set once when the task is made, then only read on the task's thread: no run-time
+    // exclusivity checks on the per-record path.
+    @exclusivity(unchecked) @usableFromInline var children: [Downstream<KeyOut, ValueOut>] = []
+    @exclusivity(unchecked) @usableFromInline var childrenByName: [String: Downstream<KeyOut, ValueOut>] = [:]
 
     @usableFromInline
     init(task: TaskContext, nodeName: String) {

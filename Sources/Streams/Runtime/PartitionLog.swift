@@ -34,14 +34,18 @@ final class PartitionLog: Sendable {
         state.withLock { state in
             let first = state.endOffset
             staged.bytes.withUnsafeBytes { bytes in
+                // The segment being written, held locally: no array access per record.
+                var current = state.segments.last
                 for (index, entry) in staged.entries.enumerated() {
                     let key = entry.keyLength < 0 ? nil : UnsafeRawBufferPointer(rebasing: bytes[entry.keyStart..<(entry.keyStart + entry.keyLength)])
                     let value = entry.valueLength < 0 ? nil : UnsafeRawBufferPointer(rebasing: bytes[entry.valueStart..<(entry.valueStart + entry.valueLength)])
                     let size = max(entry.keyLength, 0) + max(entry.valueLength, 0)
-                    if state.segments.last.map({ !$0.fits(size) }) ?? true {
-                        state.segments.append(Self.newSegment(&state, size: size))
+                    if current.map({ !$0.fits(size) }) ?? true {
+                        let segment = Self.newSegment(&state, size: size)
+                        state.segments.append(segment)
+                        current = segment
                     }
-                    state.segments[state.segments.count - 1].append(
+                    current.unsafelyUnwrapped.append(
                         key: key, value: value, timestamp: entry.timestamp,
                         headers: entry.hasHeaders ? staged.headers[index] ?? Headers() : Headers())
                     state.endOffset += 1

@@ -11,10 +11,10 @@ package final class StreamTask {
     /// Source entry points by the topic's name on the cluster.
     private var sources: [TopicName: (RawRecord) throws -> Void] = [:]
     /// Source entry points in a fixed order, for runtimes that look a source up once per batch.
-    private var sourceList: [(topic: TopicName, entry: (RawRecord) throws -> Void)] = []
+    @exclusivity(unchecked) private var sourceList: [(topic: TopicName, entry: (RawRecord) throws -> Void)] = []
     private var initializers: [() throws -> Void] = []
     private var closers: [() -> Void] = []
-    private var hasStreamTimePunctuation = false
+    @exclusivity(unchecked) private var hasStreamTimePunctuation = false
     private var closed = false
     /// Records processed since creation.
     @exclusivity(unchecked) package private(set) var processedRecords = 0
