@@ -73,6 +73,28 @@ struct ReadmeExampleTests {
         try driver.assertNoUnreadOutput()
     }
 
+    @Test func fastJSONExampleWritesWhatCodableWrites() throws {
+        struct ViaCodable: Encodable {
+            let order: Order
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(order.orderId, forKey: .orderId)
+                try container.encode(order.store, forKey: .store)
+                try container.encode(order.quantity, forKey: .quantity)
+                try container.encode(order.price, forKey: .price)
+            }
+            enum Key: String, CodingKey { case orderId, store, quantity, price }
+        }
+        let order = Order(orderId: "o-9", store: "S-1", quantity: 3, price: 2.5)
+        let fast = try FastJSONEncoder().encode(order)
+        #expect(fast == (try FastJSONEncoder().encode(ViaCodable(order: order))))
+        #expect(try FastJSONDecoder().decode(Order.self, from: fast) == order)
+        let missing = #expect(throws: JSONCodingError.self) {
+            try FastJSONDecoder().decode(Order.self, from: Array(#"{"orderId":"o"}"#.utf8))
+        }
+        #expect(missing?.description.contains("store") == true)
+    }
+
     @Test func processorExampleEmitsItsTotalEveryMinute() throws {
         let builder = StreamsBuilder()
         builder.stream("amounts", Consumed(key: .string, value: .double))
@@ -87,3 +109,32 @@ struct ReadmeExampleTests {
     }
 }
 }
+
+extension ReadmeExample.Order: FastJSONCodable {
+    func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
+        writer.beginObject()
+        writer.field("orderId", orderId)
+        writer.field("store", store)
+        writer.field("quantity", quantity)
+        try writer.field("price", price)
+        writer.endObject()
+    }
+    init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
+        var orderId: String?, store: String?, quantity: Int?, price: Double?
+        try reader.readObject { key, reader in
+            switch key {
+            case "orderId": orderId = try reader.readString()
+            case "store": store = try reader.readString()
+            case "quantity": quantity = try reader.readInt()
+            case "price": price = try reader.readDouble()
+            default: try reader.skipValue()
+            }
+        }
+        guard let orderId else { throw reader.missing("orderId") }
+        guard let store else { throw reader.missing("store") }
+        guard let quantity else { throw reader.missing("quantity") }
+        guard let price else { throw reader.missing("price") }
+        self.init(orderId: orderId, store: store, quantity: quantity, price: price)
+    }
+}
+
