@@ -25,6 +25,8 @@ public final class InMemoryCluster: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Idle log segments, shared by the cluster's logs and producers.
+    let pool = SegmentPool()
 
     /// Creates an empty cluster.
     public init() {}
@@ -45,7 +47,7 @@ public final class InMemoryCluster: Sendable {
                 throw StreamsError(.invalidConfiguration, "topic \(name) already exists")
             }
             state.topics[name] = Topic(
-                partitions: (0..<partitions).map { _ in PartitionLog(retentionBytes: retentionBytes) })
+                partitions: (0..<partitions).map { _ in PartitionLog(retentionBytes: retentionBytes, pool: pool) })
         }
     }
 
@@ -97,17 +99,18 @@ public final class InMemoryCluster: Sendable {
         topic: TopicName, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, timestamp: Int64,
         headers: Headers = Headers()
     ) throws -> RecordMetadata {
-        var staged = StagedRecords()
-        func add(_ k: UnsafeRawBufferPointer?) {
-            if let value {
-                value.withUnsafeBytes { staged.add(key: k, value: $0, timestamp: timestamp, headers: headers) }
-            } else {
-                staged.add(key: k, value: nil, timestamp: timestamp, headers: headers)
+        let target = try self.partition(for: topic, explicit: partition, key: key)
+        let log = try log(topic, target).log
+        func withOptional<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+            guard let bytes else { return body(nil) }
+            return bytes.withUnsafeBytes { body($0) }
+        }
+        let offset = withOptional(key) { keyBytes in
+            withOptional(value) { valueBytes in
+                log.append(
+                    key: keyBytes, value: valueBytes, timestamp: timestamp, headers: headers.isEmpty ? nil : headers)
             }
         }
-        if let key { key.withUnsafeBytes { add($0) } } else { add(nil) }
-        let target = try self.partition(for: topic, explicit: partition, key: key)
-        let offset = try log(topic, target).log.append(staged)
         return RecordMetadata(topic: topic, partition: target, offset: offset)
     }
 
@@ -188,8 +191,8 @@ public final class InMemoryCluster: Sendable {
         try log(topic, partition).log.fetch(from: offset, max: max)
     }
 
-    func append(_ staged: StagedRecords, topic: TopicName, partition: Int32) throws {
-        try log(topic, partition).log.append(staged)
+    func adopt(_ segments: [LogSegment], topic: TopicName, partition: Int32) throws {
+        try log(topic, partition).log.adopt(segments)
     }
 
     func partition(for topic: TopicName, explicit: Int32?, key: UnsafeRawBufferPointer?) throws -> Int32 {

@@ -9,13 +9,15 @@
 /// try producer.flush()
 /// ```
 public final class InMemoryProducer: RecordCollector {
+    /// Per partition: the segments filled since the last flush, the last one being written.
+    /// At flush the log takes them over whole; nothing is copied again.
     private final class TopicBuffer {
         let partitionCount: Int32
-        @exclusivity(unchecked) var partitions: [StagedRecords]
+        @exclusivity(unchecked) var partitions: [[LogSegment]]
         @exclusivity(unchecked) var roundRobin: Int32 = 0
         init(partitionCount: Int32) {
             self.partitionCount = partitionCount
-            partitions = Array(repeating: StagedRecords(), count: Int(partitionCount))
+            partitions = Array(repeating: [], count: Int(partitionCount))
         }
     }
 
@@ -90,7 +92,16 @@ public final class InMemoryProducer: RecordCollector {
             buffer.roundRobin = (buffer.roundRobin + 1) % buffer.partitionCount
             target = buffer.roundRobin
         }
-        buffer.partitions[Int(target)].add(key: key, value: value, timestamp: timestamp, headers: headers)
+        let size = (key?.count ?? 0) + (value?.count ?? 0)
+        let index = Int(target)
+        var segment = buffer.partitions[index].last
+        if segment.map({ !$0.fits(size) }) ?? true {
+            let fresh = cluster.pool.take(forRecordOf: size)
+            buffer.partitions[index].append(fresh)
+            segment = fresh
+        }
+        segment.unsafelyUnwrapped.append(
+            key: key, value: value, timestamp: timestamp, headers: headers.isEmpty ? nil : headers)
         pending += 1
         return target
     }
@@ -101,9 +112,10 @@ public final class InMemoryProducer: RecordCollector {
         guard pending > 0 else { return }
         for (topic, buffer) in buffers {
             for partition in buffer.partitions.indices where !buffer.partitions[partition].isEmpty {
-                try cluster.append(buffer.partitions[partition], topic: topic, partition: Int32(partition))
-                sent[topic, default: 0] += buffer.partitions[partition].count
-                buffer.partitions[partition].removeAll()
+                let filled = buffer.partitions[partition]
+                buffer.partitions[partition].removeAll(keepingCapacity: true)
+                try cluster.adopt(filled, topic: topic, partition: Int32(partition))
+                sent[topic, default: 0] += filled.reduce(0) { $0 + $1.written }
             }
         }
         pending = 0

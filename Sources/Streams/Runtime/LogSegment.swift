@@ -3,10 +3,11 @@
 /// Memory is allocated once and never moves, so readers can use the bytes of published
 /// entries without a lock while a writer appends after them.
 ///
-/// `@unchecked Sendable`: `bytes`, `entries` and `headers` are written only by the partition's
-/// appender while it holds the partition lock; an entry is readable once `PartitionLog`
-/// publishes a count that includes it under the same lock (that lock gives the ordering), and
-/// published entries and their bytes never change afterwards. `headers` is read under the lock.
+/// `@unchecked Sendable`: a segment is written by one owner at a time — a producer filling it
+/// before it hands it over, or the partition's appender while it holds the partition lock —
+/// and an entry is readable once `PartitionLog` publishes a count that includes it under that
+/// lock (the lock gives the ordering). Published entries, their bytes and `baseOffset` never
+/// change afterwards until the segment is dropped and, held by no one else, reset for reuse.
 final class LogSegment: @unchecked Sendable {
     struct Entry {
         var keyStart: Int
@@ -40,6 +41,12 @@ final class LogSegment: @unchecked Sendable {
         entries.deallocate()
     }
 
+    /// Sets where the segment starts in its log; done once, under the log's lock, when the
+    /// log adopts a segment a producer filled.
+    func place(at baseOffset: Int64) {
+        self.baseOffset = baseOffset
+    }
+
     /// Empties a segment for reuse; the caller holds the only reference.
     func reset(baseOffset: Int64) {
         self.baseOffset = baseOffset
@@ -53,7 +60,7 @@ final class LogSegment: @unchecked Sendable {
     }
 
     /// Appends one record; the caller holds the partition lock and checked `fits`.
-    func append(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers) {
+    func append(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers?) {
         func copy(_ part: UnsafeRawBufferPointer?) -> (Int, Int) {
             guard let part else { return (usedBytes, -1) }
             let start = usedBytes
@@ -65,11 +72,12 @@ final class LogSegment: @unchecked Sendable {
         }
         let (keyStart, keyLength) = copy(key)
         let (valueStart, valueLength) = copy(value)
-        if !headers.isEmpty { self.headers[written] = headers }
+        let hasHeaders = headers.map { !$0.isEmpty } ?? false
+        if hasHeaders { self.headers[written] = headers }
         (entries + written).initialize(
             to: Entry(
                 keyStart: keyStart, keyLength: keyLength, valueStart: valueStart,
-                valueLength: valueLength, timestamp: timestamp, hasHeaders: !headers.isEmpty))
+                valueLength: valueLength, timestamp: timestamp, hasHeaders: hasHeaders))
         written += 1
     }
 

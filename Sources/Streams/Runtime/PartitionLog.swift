@@ -8,69 +8,64 @@ final class PartitionLog: Sendable {
         var startOffset: Int64 = 0
         var endOffset: Int64 = 0
         var retainedBytes = 0
-        /// Dropped segments no reader holds, kept for reuse: fresh ones would cost page
-        /// faults on every megabyte written.
-        var spare: [LogSegment] = []
     }
 
-    static let segmentBytes = 256 << 10
-    static let segmentEntries = 2048
-    /// Dropped segments kept per partition for reuse (at most 2 MiB).
-    static let maxSpareSegments = 8
-
     let retentionBytes: Int?
+    private let pool: SegmentPool
     private let state = Mutex(State())
 
-    init(retentionBytes: Int?) {
+    init(retentionBytes: Int?, pool: SegmentPool) {
         self.retentionBytes = retentionBytes
+        self.pool = pool
     }
 
     var startOffset: Int64 { state.withLock { $0.startOffset } }
     var endOffset: Int64 { state.withLock { $0.endOffset } }
 
-    /// Appends staged records under one lock; returns the offset of the first.
+    /// Appends one record, copying it into the last segment when it fits; returns its offset.
+    func append(
+        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers?
+    ) -> Int64 {
+        state.withLock { state in
+            let size = (key?.count ?? 0) + (value?.count ?? 0)
+            var segment = state.segments.last
+            if segment.map({ !$0.fits(size) }) ?? true {
+                let fresh = pool.take(forRecordOf: size)
+                fresh.place(at: state.endOffset)
+                state.segments.append(fresh)
+                segment = fresh
+            }
+            segment.unsafelyUnwrapped.append(key: key, value: value, timestamp: timestamp, headers: headers)
+            state.retainedBytes += size
+            let offset = state.endOffset
+            state.endOffset += 1
+            applyRetention(&state)
+            return offset
+        }
+    }
+
+    /// Appends the records of segments a producer filled, taking the segments over whole
+    /// (no copy); returns the offset of the first record.
     @discardableResult
-    func append(_ staged: StagedRecords) -> Int64 {
+    func adopt(_ filled: [LogSegment]) -> Int64 {
         state.withLock { state in
             let first = state.endOffset
-            staged.bytes.withUnsafeBytes { bytes in
-                // The segment being written, held locally: no array access per record.
-                var current = state.segments.last
-                for (index, entry) in staged.entries.enumerated() {
-                    let key = entry.keyLength < 0 ? nil : UnsafeRawBufferPointer(rebasing: bytes[entry.keyStart..<(entry.keyStart + entry.keyLength)])
-                    let value = entry.valueLength < 0 ? nil : UnsafeRawBufferPointer(rebasing: bytes[entry.valueStart..<(entry.valueStart + entry.valueLength)])
-                    let size = max(entry.keyLength, 0) + max(entry.valueLength, 0)
-                    if current.map({ !$0.fits(size) }) ?? true {
-                        let segment = Self.newSegment(&state, size: size)
-                        state.segments.append(segment)
-                        current = segment
-                    }
-                    current.unsafelyUnwrapped.append(
-                        key: key, value: value, timestamp: entry.timestamp,
-                        headers: entry.hasHeaders ? staged.headers[index] ?? Headers() : Headers())
-                    state.endOffset += 1
-                    state.retainedBytes += size
-                }
+            for segment in filled where segment.written > 0 {
+                segment.place(at: state.endOffset)
+                state.segments.append(segment)
+                state.endOffset += Int64(segment.written)
+                state.retainedBytes += segment.usedBytes
             }
             applyRetention(&state)
             return first
         }
     }
 
-    private static func newSegment(_ state: inout State, size: Int) -> LogSegment {
-        if size <= segmentBytes, let reused = state.spare.popLast() {
-            reused.reset(baseOffset: state.endOffset)
-            return reused
-        }
-        return LogSegment(
-            baseOffset: state.endOffset, byteCapacity: max(segmentBytes, size), entryCapacity: segmentEntries)
-    }
-
     private func applyRetention(_ state: inout State) {
         guard let retentionBytes else { return }
         // Whole segments are dropped, oldest first, never the one being written.
         while state.retainedBytes > retentionBytes, state.segments.count > 1 {
-            Self.dropFirstSegment(&state)
+            dropFirstSegment(&state)
         }
     }
 
@@ -82,21 +77,17 @@ final class PartitionLog: Sendable {
             guard target > state.startOffset else { return }
             state.startOffset = target
             while let first = state.segments.first, first.baseOffset + Int64(first.written) <= target {
-                Self.dropFirstSegment(&state)
+                dropFirstSegment(&state)
             }
             state.startOffset = target
         }
     }
 
-    private static func dropFirstSegment(_ state: inout State) {
+    private func dropFirstSegment(_ state: inout State) {
         var dropped = state.segments.removeFirst()
         state.retainedBytes -= dropped.usedBytes
         state.startOffset = max(state.startOffset, dropped.baseOffset + Int64(dropped.written))
-        if state.spare.count < Self.maxSpareSegments, dropped.byteCapacity == Self.segmentBytes,
-            isKnownUniquelyReferenced(&dropped)
-        {
-            state.spare.append(dropped)
-        }
+        pool.recycle(&dropped)
     }
 
     /// Up to `max` records from `offset`: a view over the log's memory, valid while held.
@@ -120,33 +111,29 @@ final class PartitionLog: Sendable {
     }
 }
 
-/// Records serialized into one buffer, waiting to be appended to a log in one go.
-struct StagedRecords {
-    var bytes: [UInt8] = []
-    var entries: [LogSegment.Entry] = []
-    var headers: [Int: Headers] = [:]
+/// Log segments no one uses any more, for reuse: fresh memory would cost page faults on every
+/// segment written. One pool per cluster, shared by its logs and producers.
+final class SegmentPool: Sendable {
+    static let segmentBytes = 256 << 10
+    static let segmentEntries = 2048
+    /// At most this many idle segments (64 MiB) are kept.
+    static let capacity = 256
+    private let spare = Mutex<[LogSegment]>([])
 
-    var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
-
-    mutating func add(
-        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers
-    ) {
-        let keyStart = bytes.count
-        if let key { bytes.append(contentsOf: key) }
-        let valueStart = bytes.count
-        if let value { bytes.append(contentsOf: value) }
-        if !headers.isEmpty { self.headers[entries.count] = headers }
-        entries.append(
-            LogSegment.Entry(
-                keyStart: keyStart, keyLength: key?.count ?? -1, valueStart: valueStart,
-                valueLength: value?.count ?? -1, timestamp: timestamp, hasHeaders: !headers.isEmpty))
+    /// A segment for a record of `size` bytes (key and value), empty.
+    func take(forRecordOf size: Int = 0) -> LogSegment {
+        if size <= Self.segmentBytes, let reused = spare.withLock({ $0.popLast() }) {
+            reused.reset(baseOffset: 0)
+            return reused
+        }
+        return LogSegment(
+            baseOffset: 0, byteCapacity: max(Self.segmentBytes, size), entryCapacity: Self.segmentEntries)
     }
 
-    mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        entries.removeAll(keepingCapacity: true)
-        headers.removeAll()
+    /// Keeps a dropped segment for reuse if no reader still holds it.
+    func recycle(_ segment: inout LogSegment) {
+        guard segment.byteCapacity == Self.segmentBytes, isKnownUniquelyReferenced(&segment) else { return }
+        spare.withLock { if $0.count < Self.capacity { $0.append(segment) } }
     }
 }
 
