@@ -115,6 +115,14 @@ public enum CardMasker {
         return result ?? text
     }
 
+    /// Like ``maskEmbeddedCardNumbers(in:)``, but `nil` when the text holds no card number, so
+    /// callers on a hot path change (and copy) nothing in the common case.
+    static func maskEmbeddedCardNumbersIfAny(in text: String) -> String? {
+        guard text.utf8.count >= minimumDigits else { return nil }
+        let masked = maskEmbeddedCardNumbers(in: text)
+        return masked == text ? nil : masked
+    }
+
     // MARK: - Implementation
 
     /// The result of inspecting a whole field.

@@ -18,7 +18,9 @@ public final class PurchaseMasker: Processor {
     /// Forwards the masked purchase.
     public func process(_ record: Record<String, Purchase>) throws {
         try context.forward(
-            record.with(key: CardMasker.maskEmbeddedCardNumbers(in: record.key), value: record.value.masked()))
+            record.with(
+                key: CardMasker.maskEmbeddedCardNumbersIfAny(in: record.key) ?? record.key,
+                value: record.value.masked()))
     }
 }
 
@@ -28,14 +30,15 @@ extension Purchase {
     public func masked() -> Purchase {
         var copy = self
         copy.creditCardNumber = CardMasker.mask(creditCardNumber)
-        copy.firstName = CardMasker.maskEmbeddedCardNumbers(in: firstName)
-        copy.lastName = CardMasker.maskEmbeddedCardNumbers(in: lastName)
-        copy.customerId = CardMasker.maskEmbeddedCardNumbers(in: customerId)
-        copy.itemPurchased = CardMasker.maskEmbeddedCardNumbers(in: itemPurchased)
-        copy.department = CardMasker.maskEmbeddedCardNumbers(in: department)
-        copy.employeeId = CardMasker.maskEmbeddedCardNumbers(in: employeeId)
-        copy.zipCode = CardMasker.maskEmbeddedCardNumbers(in: zipCode)
-        copy.storeId = CardMasker.maskEmbeddedCardNumbers(in: storeId)
+        // Free-text fields rarely hold a card number: reassign only the ones that do.
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: firstName) { copy.firstName = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: lastName) { copy.lastName = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: customerId) { copy.customerId = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: itemPurchased) { copy.itemPurchased = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: department) { copy.department = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: employeeId) { copy.employeeId = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: zipCode) { copy.zipCode = text }
+        if let text = CardMasker.maskEmbeddedCardNumbersIfAny(in: storeId) { copy.storeId = text }
         return copy
     }
 }
