@@ -153,6 +153,8 @@ public struct ZMartRun {
             var splitter = LineSplitter()
             var malformed: [MalformedLine] = []
             let file = try InputFile(url: input)
+            // The clock starts with the first read of the input, not with the first record.
+            started = clock.now
             var done = false
             // One reused buffer: a fresh one per chunk costs page faults on every read.
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
