@@ -41,7 +41,7 @@ public final class InMemoryProducer: RecordCollector {
     private var recent: [(topic: TopicName, buffer: TopicBuffer)] = []
 
     private func buffer(for topic: TopicName) throws -> TopicBuffer {
-        for entry in recent where entry.topic == topic { return entry.buffer }
+        for index in recent.indices where recent[index].topic == topic { return recent[index].buffer }
         if let buffer = buffers[topic] { return buffer }
         let buffer = TopicBuffer(partitionCount: try cluster.partitionCount(of: topic))
         buffers[topic] = buffer
@@ -94,14 +94,11 @@ public final class InMemoryProducer: RecordCollector {
         }
         let size = (key?.count ?? 0) + (value?.count ?? 0)
         let index = Int(target)
-        var segment = buffer.partitions[index].last
-        if segment.map({ !$0.fits(size) }) ?? true {
-            let fresh = cluster.pool.take(forRecordOf: size)
-            buffer.partitions[index].append(fresh)
-            segment = fresh
+        if buffer.partitions[index].last?.fits(size) != true {
+            buffer.partitions[index].append(cluster.pool.take(forRecordOf: size))
         }
-        segment.unsafelyUnwrapped.append(
-            key: key, value: value, timestamp: timestamp, headers: headers.isEmpty ? nil : headers)
+        let segment = buffer.partitions[index][buffer.partitions[index].count - 1]
+        segment.append(key: key, value: value, timestamp: timestamp, headers: headers.isEmpty ? nil : headers)
         pending += 1
         return target
     }

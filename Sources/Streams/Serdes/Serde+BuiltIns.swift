@@ -5,8 +5,15 @@ extension Serde where Value == String {
     public static var string: Serde<String> {
         Serde(
             name: "string",
-            serialize: { value, buffer in buffer.append(contentsOf: value.utf8) },
+            serialize: { value, buffer in
+                if let done: Void = value.utf8.withContiguousStorageIfAvailable({ buffer.append(contentsOf: $0) }) {
+                    return done
+                }
+                buffer.append(contentsOf: value.utf8)
+            },
             deserialize: { bytes in
+                // Keys are mostly short ASCII: check that cheaply, and validate fully otherwise.
+                if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
                 guard let string = String(validating: bytes, as: UTF8.self) else {
                     throw StreamsError(
                         .deserialization, "invalid UTF-8 in a \(bytes.count)-byte string")
