@@ -24,7 +24,7 @@ public final class InMemoryProducer: RecordCollector {
     // The hot vars below are not checked for exclusivity at run time: a producer is used by
     // one thread (its stream thread or its feeder), and no access to them overlaps another.
     private let cluster: InMemoryCluster
-    private var buffers: [TopicName: TopicBuffer] = [:]
+    @exclusivity(unchecked) private var buffers: [TopicName: TopicBuffer] = [:]
     @exclusivity(unchecked) private(set) var pending = 0
     /// Records written per topic since creation.
     public private(set) var sent: [TopicName: Int] = [:]
@@ -38,7 +38,7 @@ public final class InMemoryProducer: RecordCollector {
 
     /// The few topics written most, searched before the dictionary: a linear scan over a
     /// handful of names beats hashing a string per record.
-    private var recent: [(topic: TopicName, buffer: TopicBuffer)] = []
+    @exclusivity(unchecked) private var recent: [(topic: TopicName, buffer: TopicBuffer)] = []
 
     private func buffer(for topic: TopicName) throws -> TopicBuffer {
         for index in recent.indices where recent[index].topic == topic { return recent[index].buffer }

@@ -63,9 +63,15 @@ public struct TopologyBuilder: Sendable {
                         let record = Record(
                             key: recordKey, value: recordValue, timestamp: raw.timestamp,
                             headers: raw.headers, metadata: raw.metadata)
-                        let stamped = timestamps.map { record.withTimestamp($0.extract(record)) } ?? record
-                        task.observe(timestamp: stamped.timestamp)
-                        try context.forward(stamped)
+                        // Two branches rather than `map ?? record`: that form copies the record.
+                        if let timestamps {
+                            let stamped = record.withTimestamp(timestamps.extract(record))
+                            task.observe(timestamp: stamped.timestamp)
+                            try context.forward(stamped)
+                        } else {
+                            task.observe(timestamp: record.timestamp)
+                            try context.forward(record)
+                        }
                     })
                 }))
     }

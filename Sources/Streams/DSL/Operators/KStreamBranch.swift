@@ -5,7 +5,9 @@ final class KStreamBranch<Key, Value>: Processor {
     @usableFromInline let predicates: [@Sendable (Key, Value) throws -> Bool]
     @usableFromInline let children: [String]
     @usableFromInline let defaultChild: String?
-    @usableFromInline var context: ProcessorContext<Key, Value>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Value>!
 
     @inlinable
     init(predicates: [@Sendable (Key, Value) throws -> Bool], children: [String], defaultChild: String?) {

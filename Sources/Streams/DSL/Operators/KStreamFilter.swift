@@ -4,7 +4,9 @@ final class KStreamFilter<Key, Value>: Processor {
     @usableFromInline typealias ValueOut = Value
     @usableFromInline let predicate: @Sendable (Key, Value) throws -> Bool
     @usableFromInline let keep: Bool
-    @usableFromInline var context: ProcessorContext<Key, Value>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Value>!
 
     @inlinable init(_ predicate: @escaping @Sendable (Key, Value) throws -> Bool, keep: Bool) {
         self.predicate = predicate

@@ -1,7 +1,9 @@
 @usableFromInline
 final class KStreamFlatMapValues<Key, Value, NewValue>: Processor {
     @usableFromInline let transform: @Sendable (Value) throws -> [NewValue]
-    @usableFromInline var context: ProcessorContext<Key, NewValue>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, NewValue>!
 
     @inlinable init(_ transform: @escaping @Sendable (Value) throws -> [NewValue]) { self.transform = transform }
 

@@ -1,7 +1,9 @@
 @usableFromInline
 final class KStreamMap<Key, Value, NewKey, NewValue>: Processor {
     @usableFromInline let transform: @Sendable (Key, Value) throws -> (key: NewKey, value: NewValue)
-    @usableFromInline var context: ProcessorContext<NewKey, NewValue>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<NewKey, NewValue>!
 
     @inlinable init(_ transform: @escaping @Sendable (Key, Value) throws -> (key: NewKey, value: NewValue)) {
         self.transform = transform

@@ -1,7 +1,9 @@
 /// Forwards every record unchanged: the node of `merge` and of each branch of `split`.
 @usableFromInline
 final class KStreamPassThrough<Key, Value>: Processor {
-    @usableFromInline var context: ProcessorContext<Key, Value>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Value>!
 
     @inlinable init() {}
 

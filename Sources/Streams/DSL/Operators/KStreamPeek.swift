@@ -3,7 +3,9 @@
 final class KStreamPeek<Key, Value>: Processor {
     @usableFromInline let action: @Sendable (Key, Value) throws -> Void
     @usableFromInline let forwards: Bool
-    @usableFromInline var context: ProcessorContext<Key, Value>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Value>!
 
     @inlinable init(_ action: @escaping @Sendable (Key, Value) throws -> Void, forward: Bool) {
         self.action = action

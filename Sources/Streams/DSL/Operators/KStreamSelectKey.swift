@@ -1,7 +1,9 @@
 @usableFromInline
 final class KStreamSelectKey<Key, Value, NewKey>: Processor {
     @usableFromInline let selector: @Sendable (Key, Value) throws -> NewKey
-    @usableFromInline var context: ProcessorContext<NewKey, Value>!
+    // Set once at initialize; the processor is confined to its task, so reads need no
+    // run-time exclusivity check.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<NewKey, Value>!
 
     @inlinable init(_ selector: @escaping @Sendable (Key, Value) throws -> NewKey) { self.selector = selector }
 
