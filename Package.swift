@@ -31,7 +31,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "json-bench", dependencies: ["Streams"], path: "Benchmarks/json-bench"),
+        .executableTarget(name: "json-bench", dependencies: ["Streams", "ZMart"], path: "Benchmarks/json-bench"),
         .executableTarget(name: "streams-bench", dependencies: ["Streams"], path: "Benchmarks/streams-bench"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "StreamsTestKit"]),
         .testTarget(name: "StreamsTestKitTests", dependencies: ["Streams", "StreamsTestKit"]),

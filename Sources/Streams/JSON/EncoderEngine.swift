@@ -219,7 +219,7 @@ struct EncoderEngine {
             var p = s.pointee.bytes + s.pointee.count
             if comma { p[0] = 0x2C; p += 1 }
             p[0] = 0x22
-            if n > 0 { Self.copy(p + 1, name.baseAddress!, n) }
+            if n > 0 { JSONBytes.copy(p + 1, name.baseAddress!, n) }
             p[n &+ 1] = 0x22
             p[n &+ 2] = 0x3A
             s.pointee.count &+= n &+ (comma ? 4 : 3)
@@ -232,63 +232,17 @@ struct EncoderEngine {
 
     // MARK: writing scalars
 
-    /// Copies `n` bytes; short copies use overlapping word moves instead of a memmove call.
-    @inline(__always)
-    static func copy(_ dst: UnsafeMutablePointer<UInt8>, _ src: UnsafePointer<UInt8>, _ n: Int) {
-        let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
-        if n >= 8 {
-            if n <= 16 {
-                let a = s.loadUnaligned(as: UInt64.self)
-                let b = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
-                d.storeBytes(of: a, as: UInt64.self)
-                d.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
-            } else if n <= 32 {
-                let a = s.loadUnaligned(as: UInt64.self)
-                let b = s.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                let c = s.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self)
-                let e = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
-                d.storeBytes(of: a, as: UInt64.self)
-                d.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
-                d.storeBytes(of: c, toByteOffset: n &- 16, as: UInt64.self)
-                d.storeBytes(of: e, toByteOffset: n &- 8, as: UInt64.self)
-            } else {
-                dst.update(from: src, count: n)
-            }
-        } else if n >= 4 {
-            let a = s.loadUnaligned(as: UInt32.self)
-            let b = s.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
-            d.storeBytes(of: a, as: UInt32.self)
-            d.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
-        } else {
-            var i = 0
-            while i < n {
-                dst[i] = src[i]
-                i &+= 1
-            }
-        }
-    }
-
-    @inline(__always)
-    static func escapeMask(_ w: UInt64) -> UInt64 {
-        let lo: UInt64 = 0x0101_0101_0101_0101
-        let hi: UInt64 = 0x8080_8080_8080_8080
-        let q = w ^ (lo &* 0x22)
-        let b = w ^ (lo &* 0x5C)
-        return (((q &- lo) & ~q) | ((b &- lo) & ~b) | ((w &- lo &* 0x20) & ~w)) & hi
-    }
-
     @inline(__always)
     static func needsEscape(_ src: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = src.baseAddress else { return false }
         let n = src.count
         var i = 0
         while i &+ 8 <= n {
-            if escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) != 0 { return true }
+            if JSONBytes.escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) != 0 { return true }
             i &+= 8
         }
         while i < n {
-            let c = base[i]
-            if c == 0x22 || c == 0x5C || c < 0x20 { return true }
+            if JSONBytes.needsEscape(base[i]) { return true }
             i &+= 1
         }
         return false
@@ -319,7 +273,7 @@ struct EncoderEngine {
         var run = 0
         while true {
             while i &+ 8 <= n {
-                let mask = Self.escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                let mask = JSONBytes.escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
                 if mask != 0 {
                     i &+= mask.trailingZeroBitCount >> 3
                     break
@@ -331,7 +285,7 @@ struct EncoderEngine {
             if c == 0x22 || c == 0x5C || c < 0x20 {
                 // Copy the plain run, then the escape; capacity for the rest is re-ensured.
                 ensure(s, (i &- run) &+ 6 &+ (n &- i) &+ 1)
-                Self.copy(s.pointee.bytes + s.pointee.count, base + run, i &- run)
+                JSONBytes.copy(s.pointee.bytes + s.pointee.count, base + run, i &- run)
                 s.pointee.count &+= i &- run
                 writeEscape(c, s)
                 i &+= 1
@@ -340,7 +294,7 @@ struct EncoderEngine {
                 i &+= 1
             }
         }
-        Self.copy(s.pointee.bytes + s.pointee.count, base + run, n &- run)
+        JSONBytes.copy(s.pointee.bytes + s.pointee.count, base + run, n &- run)
         s.pointee.count &+= n &- run
         s.pointee.bytes[s.pointee.count] = 0x22
         s.pointee.count &+= 1

@@ -19,9 +19,6 @@ package final class StreamTask {
     /// Records processed since creation.
     @exclusivity(unchecked) package private(set) var processedRecords = 0
 
-    /// Topics (names on the cluster) this task reads.
-    package var inputTopics: [TopicName] { Array(sources.keys).sorted() }
-
     /// Makes the task's nodes; processors are created but not initialized.
     package init(
         topology: Topology, subtopology: Int, partition: Int32, applicationId: String,
@@ -54,7 +51,8 @@ package final class StreamTask {
         }
     }
 
-    /// A handle on the source that reads `topic`, for ``process(source:offset:key:value:timestamp:headers:)``.
+    /// A handle on the source that reads `topic`, for
+    /// ``process(source:offset:key:value:timestamp:headers:)``.
     /// - Throws: ``StreamsError`` if the task does not read the topic.
     package func source(for topic: TopicName) throws -> Int {
         if let index = sourceList.firstIndex(where: { $0.topic == topic }) { return index }
@@ -71,19 +69,8 @@ package final class StreamTask {
         hasStreamTimePunctuation = context.hasStreamTimePunctuations
     }
 
-    /// Processes one record read from `topic` at `offset`, then runs due stream-time
-    /// punctuations.
-    /// - Throws: ``StreamsError`` from a processor, a serde or a handler that answered fail.
-    package func process(
-        topic: TopicName, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-        timestamp: Int64, headers: Headers
-    ) throws {
-        try process(
-            source: try source(for: topic), offset: offset, key: key, value: value, timestamp: timestamp,
-            headers: headers)
-    }
-
-    /// Processes one record through a source handle from ``source(for:)``.
+    /// Processes one record read at `offset` through a source handle from ``source(for:)``,
+    /// then runs due stream-time punctuations.
     /// - Throws: ``StreamsError`` from a processor, a serde or a handler that answered fail.
     @inline(__always)
     package func process(
