@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "Streams", targets: ["Streams"]),
         .library(name: "StreamsTestKit", targets: ["StreamsTestKit"]),
+        .library(name: "StreamsKafka", targets: ["StreamsKafka"]),
         .library(name: "ZMart", targets: ["ZMart"]),
         .executable(name: "zmart", targets: ["zmart"]),
     ],
@@ -16,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // `KStream.print` and runtime logs go to a swift-log Logger, the ecosystem's logging API.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SIGINT/SIGTERM and graceful shutdown of the Kafka runtime, the way Swift services do it.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -23,6 +26,16 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "StreamsTestKit", dependencies: ["Streams"]),
+        // Debian's librdkafka-dev; the scripts install it when pkg-config cannot find it.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "StreamsKafka",
+            dependencies: [
+                "Streams", "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "ZMart", dependencies: ["Streams"]),
         .executableTarget(
             name: "zmart",
@@ -35,6 +48,7 @@ let package = Package(
         .executableTarget(name: "streams-bench", dependencies: ["Streams"], path: "Benchmarks/streams-bench"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "StreamsTestKit"]),
         .testTarget(name: "StreamsTestKitTests", dependencies: ["Streams", "StreamsTestKit"]),
+        .testTarget(name: "StreamsKafkaTests", dependencies: ["StreamsKafka", "Streams"]),
         .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
         .testTarget(name: "zmartTests", dependencies: ["zmart"]),
     ]

@@ -9,3 +9,10 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "error: Swift 6 is needed (swift not on PATH and not at /opt/swift)" >&2
     exit 1
 fi
+# The Kafka runtime links Debian's librdkafka (found through pkg-config `rdkafka`).
+if ! pkg-config --exists rdkafka 2>/dev/null; then
+    echo "installing librdkafka-dev (the Kafka runtime's client library)..." >&2
+    if ! apt-get install -y librdkafka-dev >/dev/null 2>&1; then
+        apt-get update >/dev/null && apt-get install -y librdkafka-dev >/dev/null
+    fi
+fi
