@@ -10,7 +10,7 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case deserialization, serialization, invalidTopology, processing, invalidConfiguration
-            case unknownTopic, illegalState, production
+            case unknownTopic, illegalState, production, kafka, timeout, lostRecords
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -31,6 +31,12 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
         public static let illegalState = Code(.illegalState)
         /// A record could not be written to its topic.
         public static let production = Code(.production)
+        /// A Kafka client or broker reported an error (the message names librdkafka's code).
+        public static let kafka = Code(.kafka)
+        /// An operation did not finish within its deadline.
+        public static let timeout = Code(.timeout)
+        /// Records were deleted (by retention, say) before they were processed.
+        public static let lostRecords = Code(.lostRecords)
 
         /// The code's name, e.g. `deserialization`.
         public var description: String { base.rawValue }
