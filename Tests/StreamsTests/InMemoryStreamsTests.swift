@@ -207,3 +207,48 @@ struct StreamThreadTests {
         #expect(streams.state == .error)
     }
 }
+
+@Suite("Dead-letter topic")
+struct DeadLetterTests {
+    @Test func badRecordsGoToTheDeadLetterTopicWithTheirOriginAndTheStreamGoesOn() throws {
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("numbers", partitions: 2)
+        try cluster.createTopic("doubled", partitions: 2)
+        try cluster.createTopic("numbers-dlq", partitions: 1)
+        let builder = StreamsBuilder()
+        builder.stream("numbers", Consumed(key: .string, value: .int32))
+            .mapValues { $0 * 2 }
+            .to("doubled", Produced(key: .string, value: .int32))
+        var config = StreamsConfig(applicationId: "dlq-app")
+        // The redaction stands for what an application does to keep personal data out.
+        config.deserializationErrorHandler = .deadLetterQueue(
+            "numbers-dlq", redact: .init { bytes in bytes.map { $0 == UInt8(ascii: "7") ? UInt8(ascii: "#") : $0 } })
+        for index in 0..<40 {
+            let key = Array("k\(index)".utf8)
+            // Five bytes are no big-endian Int32.
+            let value = index % 10 == 3 ? Array("bad 7".utf8) : try Serde<Int32>.int32.serialize(Int32(index))
+            try cluster.send(topic: "numbers", key: key, value: value, timestamp: 1)
+        }
+        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: config)
+        try streams.start()
+        try streams.runUntilIdle()
+        try streams.close()
+
+        #expect(try cluster.recordCount(of: "doubled") == 36)
+        #expect(streams.deadLetteredRecords == 4)
+        #expect(streams.skippedRecords == 4)
+        let dead = try cluster.read(topic: "numbers-dlq", partition: 0)
+        #expect(dead.count == 4)
+        for record in dead {
+            #expect(record.value.map { String(decoding: $0, as: UTF8.self) } == "bad #")
+            #expect(record.headers.lastString(DeadLetterHeaders.topic) == "numbers")
+            #expect(record.headers.lastString(DeadLetterHeaders.exception) == "deserialization")
+            #expect(record.headers.lastString(DeadLetterHeaders.message)?.contains("value") == true)
+            let partition = try #require(record.headers.lastString(DeadLetterHeaders.partition).flatMap(Int32.init))
+            let offset = try #require(record.headers.lastString(DeadLetterHeaders.offset).flatMap(Int64.init))
+            // The headers point at a bad record of the input.
+            let original = try cluster.read(topic: "numbers", partition: partition).first { $0.metadata.offset == offset }
+            #expect(original.map { String(decoding: $0.value ?? [], as: UTF8.self) } == "bad 7")
+        }
+    }
+}

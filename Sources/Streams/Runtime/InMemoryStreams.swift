@@ -99,6 +99,9 @@ public final class InMemoryStreams {
     /// Records skipped by the deserialization handler.
     public var skippedRecords: Int { tasks.reduce(0) { $0 + $1.skippedRecords } }
 
+    /// Records the deserialization handler sent to a dead-letter topic.
+    public var deadLetteredRecords: Int { tasks.reduce(0) { $0 + $1.deadLetteredRecords } }
+
     /// Output records written per topic.
     public var sentRecords: [TopicName: Int] {
         threads.reduce(into: [:]) { total, thread in total.merge(thread.producer.sent, uniquingKeysWith: +) }

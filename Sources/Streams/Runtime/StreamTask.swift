@@ -102,6 +102,9 @@ package final class StreamTask {
     /// Records skipped by the deserialization handler.
     package var skippedRecords: Int { context.skippedRecords }
 
+    /// Records the deserialization handler sent to a dead-letter topic.
+    package var deadLetteredRecords: Int { context.deadLetteredRecords }
+
     /// Whether a processor asked for a commit; reading it clears the request.
     package func takeCommitRequest() -> Bool {
         defer { context.commitRequested = false }

@@ -16,8 +16,10 @@ final class TaskContext {
     @exclusivity(unchecked) @usableFromInline var currentMetadata: RecordMetadata?
     @exclusivity(unchecked) var streamTime: Int64 = .min
     var commitRequested = false
-    /// Records skipped by the deserialization handler.
+    /// Records skipped by the deserialization handler, dead-lettered ones included.
     var skippedRecords = 0
+    /// Records the deserialization handler sent to a dead-letter topic.
+    var deadLetteredRecords = 0
     let deserializationHandler: DeserializationErrorHandler
     /// Where sinks send serialized records.
     let collector: any RecordCollector
@@ -139,6 +141,31 @@ extension TaskContext {
                 error: failure, metadata: raw.metadata, key: raw.key.map { Array($0) },
                 value: raw.value.map { Array($0) }, headers: raw.headers, timestamp: raw.timestamp))
         switch response {
+        case .deadLetter(let topic, let redact):
+            var headers = raw.headers
+            headers.add(DeadLetterHeaders.topic, raw.metadata.topic.rawValue)
+            headers.add(DeadLetterHeaders.partition, String(raw.metadata.partition))
+            headers.add(DeadLetterHeaders.offset, String(raw.metadata.offset))
+            headers.add(DeadLetterHeaders.exception, failure.code.description)
+            headers.add(DeadLetterHeaders.message, failure.message)
+            headers.add(DeadLetterHeaders.node, node)
+            let key = raw.key.map { redact.transform(Array($0)) }
+            let value = raw.value.map { redact.transform(Array($0)) }
+            try withOptionalBytes(key) { key in
+                try withOptionalBytes(value) { value in
+                    try collector.send(
+                        topic: topic, partition: nil, key: key, value: value, timestamp: raw.timestamp,
+                        headers: headers)
+                }
+            }
+            skippedRecords += 1
+            deadLetteredRecords += 1
+            logger.warning(
+                "sent a record that cannot be deserialized to the dead-letter topic",
+                metadata: [
+                    "record": .string(raw.metadata.description), "reason": .string(reason),
+                    "deadLetterTopic": .string(topic.rawValue),
+                ])
         case .continue:
             skippedRecords += 1
             logger.warning(
@@ -151,4 +178,12 @@ extension TaskContext {
             throw failure
         }
     }
+}
+
+/// Calls `body` with the bytes of `bytes`, or with `nil` for null.
+private func withOptionalBytes<R>(
+    _ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R
+) rethrows -> R {
+    guard let bytes else { return try body(nil) }
+    return try bytes.withUnsafeBytes { try body($0) }
 }
