@@ -17,6 +17,8 @@ import Synchronization
 ///   aborted records, transactional offsets are not stored): exactly-once cannot be
 ///   verified here.
 /// - **Idempotence** is checked by the broker only for transactional producers.
+/// - **Replication factor:** every partition gets min(3, brokers) replicas whatever factor
+///   is asked (seen with 2.0.2); leaders and ISRs are reported, but nothing is replicated.
 /// - **CreateTopics** is not implemented by the mock broker. Use ``createTopic(_:partitions:replicationFactor:)``;
 ///   a ``KafkaAdminClient`` whose `bootstrap.servers` is this cluster's does so itself.
 /// - Fetches with no data wait the full `fetch.wait.max.ms`: use 10–50 ms in tests. Group
@@ -77,7 +79,8 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
     /// - Parameters:
     ///   - name: The topic.
     ///   - partitions: The number of partitions.
-    ///   - replicationFactor: Replicas per partition, capped at the number of brokers.
+    ///   - replicationFactor: Replicas per partition, capped at the number of brokers
+    ///     (librdkafka 2.0.2's mock assigns min(3, brokers) replicas whatever it is asked).
     /// - Throws: `.kafka` naming the topic and librdkafka's error.
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int16 = 3) throws {
         try checkOpen()
