@@ -182,19 +182,20 @@ public final class KafkaConsumer {
     @inline(__always)
     private func topicName(_ rkt: OpaquePointer) -> TopicName {
         if let last = lastTopic, last.pointer == rkt { return last.name }
-        let name: TopicName
         if let cached = topicNames[rkt] {
-            name = cached
-        } else {
-            let text = String(cString: rd_kafka_topic_name(rkt))
-            name = TopicName(text)
-            // Pin the handle so that its address stays this topic's while cached.
-            if let pinned = rd_kafka_topic_new(handle, text, nil), pinned != rkt {
-                rd_kafka_topic_destroy(pinned)
-            } else {
-                topicNames[rkt] = name
-            }
+            lastTopic = (rkt, cached)
+            return cached
         }
+        let text = String(cString: rd_kafka_topic_name(rkt))
+        let name = TopicName(text)
+        // Pin the handle so that its address stays this topic's while cached. (librdkafka
+        // returns the same handle for the same name; if it ever did not, do not cache.)
+        guard let pinned = rd_kafka_topic_new(handle, text, nil) else { return name }
+        guard pinned == rkt else {
+            rd_kafka_topic_destroy(pinned)
+            return name
+        }
+        topicNames[rkt] = name
         lastTopic = (rkt, name)
         return name
     }

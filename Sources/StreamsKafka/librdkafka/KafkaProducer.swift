@@ -300,12 +300,15 @@ struct TopicHandle: @unchecked Sendable {
 private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
     _, message, opaque in
     guard let message, let opaque else { return }
-    let context = ClientContext.from(opaque)
     let err = message.pointee.err
     if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        context.acknowledged.wrappingAdd(1, ordering: .relaxed)
+        // The hot path: no retain/release of the context (the producer keeps it alive).
+        _ = Unmanaged<ClientContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef {
+            $0.acknowledged.wrappingAdd(1, ordering: .relaxed)
+        }
         return
     }
+    let context = ClientContext.from(opaque)
     context.failed.wrappingAdd(1, ordering: .relaxed)
     let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
     let partition = message.pointee.partition
