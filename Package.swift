@@ -46,6 +46,11 @@ let package = Package(
         ),
         .executableTarget(name: "json-bench", dependencies: ["Streams", "ZMart"], path: "Benchmarks/json-bench"),
         .executableTarget(name: "streams-bench", dependencies: ["Streams"], path: "Benchmarks/streams-bench"),
+        .executableTarget(
+            name: "kafka-clients-bench",
+            dependencies: ["Streams", "StreamsKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/kafka-clients-bench"
+        ),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "StreamsTestKit"]),
         .testTarget(name: "StreamsTestKitTests", dependencies: ["Streams", "StreamsTestKit"]),
         .testTarget(name: "StreamsKafkaTests", dependencies: ["StreamsKafka", "Streams"]),
