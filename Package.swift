@@ -36,11 +36,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "ZMart", dependencies: ["Streams"]),
+        .target(name: "ZMart", dependencies: ["Streams", "StreamsKafka"]),
         .executableTarget(
             name: "zmart",
             dependencies: [
-                "ZMart", "Streams",
+                "ZMart", "Streams", "StreamsKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The in-memory benchmarks of the README. Writes 1,000,000 generated purchases to a file, then
-# runs `zmart --input FILE --bench` in release mode on one stream thread and on two, and the
-# runtime-only benchmark (no JSON). Prints one line per run.
+# The benchmarks of the README. Writes 1,000,000 generated purchases to a file, then runs
+# `zmart --input FILE --bench` in release mode: in memory on one stream thread and on two, the
+# runtime-only benchmark (no JSON), and on the embedded Kafka cluster (the application and a
+# bare librdkafka pass-through on the same broker). Prints one line per run.
 source "$(dirname "$0")/env.sh"
 records="${1:-1000000}"
 swift build -c release --product zmart
@@ -9,8 +10,10 @@ swift build -c release --product streams-bench
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 .build/release/zmart --generate-input "$dir/input.tsv" --records "$records" --seed 42 --quiet
-.build/release/zmart --input "$dir/input.tsv" --bench --threads 1 | tail -n 1
-.build/release/zmart --input "$dir/input.tsv" --bench --threads 2 | tail -n 1
+.build/release/zmart --in-memory --input "$dir/input.tsv" --bench --threads 1 | tail -n 1
+.build/release/zmart --in-memory --input "$dir/input.tsv" --bench --threads 2 | tail -n 1
 # The runtime alone leaves the allocator at its defaults except for these two settings, which
 # zmart sets itself (see tuneAllocator in Sources/zmart).
 MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456 .build/release/streams-bench "$records"
+# On Kafka (the embedded 3-broker cluster in the same process): pass-through, then ZMart.
+.build/release/zmart --input "$dir/input.tsv" --bench --threads "${KAFKA_THREADS:-2}" | tail -n 2

@@ -63,8 +63,11 @@ public struct ZMartRun {
         public var lostRecords: Int64 = 0
         /// Partitions of each topic.
         public var partitions: Int32 = 0
-        /// Stream threads.
+        /// Stream threads (of each instance, on Kafka).
         public var threads = 1
+        /// Input records processed by each application instance (on Kafka; at-least-once may
+        /// process a record twice after a rebalance).
+        public var processedPerInstance: [Int]?
         /// The process's peak resident set size in bytes.
         public var peakRSSBytes = 0
     }
@@ -225,7 +228,7 @@ public struct ZMartRun {
 }
 
 /// A file read with POSIX `read` into the caller's buffer.
-private final class InputFile {
+final class InputFile {
     private let descriptor: Int32
     private let path: String
 

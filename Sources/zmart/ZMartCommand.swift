@@ -13,8 +13,12 @@ struct ZMartCommand: ParsableCommand {
         commandName: "zmart",
         abstract: "Runs ZMart's purchase stream: masks card numbers, then derives patterns, rewards and purchases.",
         discussion: """
-            With no arguments, generates 100,000 purchases, runs the topology in memory and prints \
-            the topology, the record count of each output topic, sample records and the throughput.
+            With no arguments, starts an embedded Kafka-protocol cluster (librdkafka's mock cluster, \
+            3 brokers), generates 100,000 purchases into its `transactions` topic, runs the ZMart \
+            application on it until every purchase is processed, and prints the topology, the \
+            record count of each output topic read back from Kafka, sample records, the throughput \
+            and the cluster's bootstrap address. --bootstrap-servers runs against an existing \
+            cluster instead; --in-memory uses the in-memory runtime.
 
             --input FILE reads one purchase per line: the key, a TAB, then the purchase as one JSON \
             object (firstName, lastName, customerId, creditCardNumber, itemPurchased, department, \
@@ -28,8 +32,17 @@ struct ZMartCommand: ParsableCommand {
     @Option(help: "Seed of the purchase generator.")
     var seed: UInt64 = 42
 
-    @Option(help: "Partitions of every topic.")
+    @Option(help: "Partitions of every topic (on the embedded cluster, more if the input needs them).")
     var partitions: Int32 = 4
+
+    @Option(help: "Run against this existing Kafka cluster (host:port,...) instead of the embedded one.")
+    var bootstrapServers: String?
+
+    @Flag(help: "Use the in-memory runtime instead of Kafka.")
+    var inMemory = false
+
+    @Option(help: "Application instances sharing the partitions (Kafka runtimes).")
+    var instances = 1
 
     @Option(help: "Stream threads that process the partitions in parallel.")
     var threads = 1
@@ -59,6 +72,13 @@ struct ZMartCommand: ParsableCommand {
         if let records, records < 0 { throw ValidationError("--records must not be negative") }
         if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if instances < 1 { throw ValidationError("--instances must be at least 1") }
+        if inMemory && (bootstrapServers != nil || instances != 1) {
+            throw ValidationError("--in-memory cannot be combined with --bootstrap-servers or --instances")
+        }
+        if let bootstrapServers, bootstrapServers.allSatisfy({ $0 == " " || $0 == "," }) {
+            throw ValidationError("--bootstrap-servers needs at least one host:port")
+        }
         if let input, !FileManager.default.isReadableFile(atPath: input) {
             throw ValidationError("cannot read input file \(input)")
         }
@@ -89,8 +109,27 @@ struct ZMartCommand: ParsableCommand {
         var logger = Logger(label: "zmart")
         logger.logLevel = .error
         options.logger = logger
-        let run = try ZMartRun(options: options)
-        let summary = try run.run()
+        let summary: ZMartRun.Summary
+        var passthrough: ZMartKafkaRun.Passthrough?
+        var bootstrap: String?
+        let topology = try ZMartTopology.make()
+        if inMemory {
+            summary = try ZMartRun(options: options).run()
+        } else {
+            var kafka = ZMartKafkaRun.KafkaOptions()
+            kafka.bootstrapServers = bootstrapServers
+            kafka.instances = instances
+            kafka.passthrough = bench
+            let address = Locked<String?>(nil)
+            kafka.onClusterReady = { servers in
+                address.set(servers)
+                if !quiet && !json && !bench { print("Kafka cluster at \(servers)\n") }
+            }
+            let result = try ZMartKafkaRun(options: options, kafka: kafka).run()
+            summary = result.summary
+            passthrough = result.passthrough
+            bootstrap = address.get()
+        }
 
         var stderr = StandardError()
         for line in summary.malformedLines {
@@ -107,8 +146,10 @@ struct ZMartCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else if !quiet && !bench {
             let source = input.map { "from \($0)" } ?? "generated (seed \(seed))"
-            print("ZMart on the in-memory runtime: \(summary.records) purchases \(source), \(partitions) partitions, \(threads) stream thread\(threads == 1 ? "" : "s")\n")
-            print(run.topology.describe().description, terminator: "")
+            let runtime = inMemory ? "the in-memory runtime" : bootstrapServers == nil ? "the embedded Kafka cluster" : "Kafka"
+            let instanceText = inMemory ? "" : ", \(instances) instance\(instances == 1 ? "" : "s")"
+            print("ZMart on \(runtime): \(summary.records) purchases \(source), \(summary.partitions) partitions\(instanceText), \(threads) stream thread\(threads == 1 ? "" : "s") each\n")
+            print(topology.describe().description, terminator: "")
             print("Output topics:")
             for (topic, count) in counts { print("  \(topic.padding(toLength: 10, withPad: " ", startingAt: 0)) \(count)") }
             print("\nSample records (key TAB value):")
@@ -119,16 +160,23 @@ struct ZMartCommand: ParsableCommand {
             print(String(
                 format: "Throughput: %d records in %.3f s = %.0f records/s; peak RSS %.1f MB",
                 summary.records, summary.seconds, summary.recordsPerSecond, mb))
+            if let bootstrap { print("Bootstrap servers: \(bootstrap)") }
         } else if quiet && !bench {
             print(String(
                 format: "records=%d malformed=%d %@ seconds=%.3f rps=%.0f", summary.records, summary.malformed,
                 counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.seconds, summary.recordsPerSecond))
         }
-        if bench {
+        if bench, let passthrough {
             print(String(
-                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d threads=%d peak_rss_mb=%.1f",
+                format: "engine=librdkafka-passthrough records=%d seconds=%.3f rps=%.0f peak_rss_mb=%.1f",
+                passthrough.records, passthrough.seconds, passthrough.recordsPerSecond, mb))
+        }
+        if bench {
+            let ratio = passthrough.map { String(format: " of_passthrough=%.2f", summary.recordsPerSecond / max($0.recordsPerSecond, 1)) } ?? ""
+            print(String(
+                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d threads=%d peak_rss_mb=%.1f%@",
                 summary.engine, summary.records, summary.seconds, summary.recordsPerSecond,
-                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, summary.threads, mb))
+                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, summary.threads, mb, ratio))
         }
         if summary.lostRecords > 0 { throw ExitCode(3) }
     }
@@ -155,4 +203,13 @@ struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         FileHandle.standardError.write(Data(string.utf8))
     }
+}
+
+/// A value shared with a callback that may run on another thread.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ new: Value) { lock.withLock { value = new } }
+    func get() -> Value { lock.withLock { value } }
 }

@@ -90,12 +90,16 @@ struct ZMartCommandTests {
         }
     }
 
-    @Test func malformedLinesAreReportedCountedAndSkipped() throws {
+    /// The runtimes the command offers: the embedded Kafka cluster (the default) and memory.
+    static let runtimes: [[String]] = [[], ["--in-memory"]]
+
+    @Test(arguments: runtimes)
+    func malformedLinesAreReportedCountedAndSkipped(runtime: [String]) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (input, bad) = try writeInput(in: folder)
         let outputs = folder.appendingPathComponent("out")
-        let result = try run(["--input", input.path, "--output", outputs.path, "--json", "--partitions", "3"])
+        let result = try run(runtime + ["--input", input.path, "--output", outputs.path, "--json", "--partitions", "3"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
 
         let summary = try #require(
@@ -130,8 +134,9 @@ struct ZMartCommandTests {
         #expect(purchases.contains("xxxxxxxxxxxx9424\t") || purchases.contains("xxxxxxxxxxxx9424"))
     }
 
-    @Test func defaultRunPrintsTopologyCountsSamplesAndThroughput() throws {
-        let result = try run(["--records", "3000", "--seed", "7"])
+    @Test(arguments: runtimes)
+    func defaultRunPrintsTopologyCountsSamplesAndThroughput(runtime: [String]) throws {
+        let result = try run(runtime + ["--records", "3000", "--seed", "7"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("Topologies:"))
         #expect(result.stdout.contains("Processor: masking (stores: [])"))
@@ -140,13 +145,20 @@ struct ZMartCommandTests {
             #expect(result.stdout.contains("  \(topic): C-"))
         }
         #expect(result.stdout.contains("Throughput: 3000 records in "))
+        if runtime.isEmpty {
+            #expect(result.stdout.contains("ZMart on the embedded Kafka cluster"))
+            #expect(result.stdout.contains("Bootstrap servers: 127.0.0.1:"))
+        } else {
+            #expect(result.stdout.contains("ZMart on the in-memory runtime"))
+        }
     }
 
-    @Test func sameSeedSameOutputs() throws {
+    @Test(arguments: runtimes)
+    func sameSeedSameOutputs(runtime: [String]) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         for name in ["a", "b"] {
-            let result = try run(["--records", "2000", "--seed", "99", "--partitions", "1", "--quiet", "--output", folder.appendingPathComponent(name).path])
+            let result = try run(runtime + ["--records", "2000", "--seed", "99", "--partitions", "1", "--quiet", "--output", folder.appendingPathComponent(name).path])
             #expect(result.status == 0)
         }
         for topic in ["patterns", "rewards", "purchases"] {
@@ -171,11 +183,40 @@ struct ZMartCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (input, _) = try writeInput(in: folder)
-        let result = try run(["--input", input.path, "--bench"])
+        let result = try run(["--in-memory", "--input", input.path, "--bench"])
         #expect(result.status == 0)
         let last = try #require(result.stdout.split(separator: "\n").last.map(String.init))
         let pattern = #/^engine=swift-inmemory records=8 seconds=[0-9.]+ rps=[0-9]+ patterns=5 rewards=5 purchases=5 malformed=6 threads=1 peak_rss_mb=[0-9.]+$/#
         #expect(last.wholeMatch(of: pattern) != nil, "\(last)")
+    }
+
+    @Test func benchOnKafkaPrintsThePassthroughAndTheApplication() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("input.tsv")
+        #expect(try run(["--generate-input", input.path, "--records", "2000", "--quiet"]).status == 0)
+        let result = try run(["--input", input.path, "--bench"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count >= 2)
+        let passthrough = #/^engine=librdkafka-passthrough records=2000 seconds=[0-9.]+ rps=[0-9]+ peak_rss_mb=[0-9.]+$/#
+        let application = #/^engine=swift-kafka records=2000 seconds=[0-9.]+ rps=[0-9]+ patterns=2000 rewards=2000 purchases=2000 malformed=0 threads=1 peak_rss_mb=[0-9.]+ of_passthrough=[0-9.]+$/#
+        #expect(lines[lines.count - 2].wholeMatch(of: passthrough) != nil, "\(lines[lines.count - 2])")
+        #expect(lines[lines.count - 1].wholeMatch(of: application) != nil, "\(lines[lines.count - 1])")
+    }
+
+    @Test func twoInstancesShareTheWorkAndEveryPurchaseArrives() throws {
+        let result = try run(["--records", "4000", "--partitions", "4", "--instances", "2", "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        // At-least-once: a rebalance may repeat a few records, never lose one.
+        let counts = try #require(summary["outputCounts"] as? [String: Int])
+        for topic in ["patterns", "rewards", "purchases"] { #expect((counts[topic] ?? 0) >= 4000, "\(topic)") }
+        #expect(summary["lostRecords"] as? Int == 0)
+        let perInstance = try #require(summary["processedPerInstance"] as? [Int])
+        #expect(perInstance.count == 2)
+        #expect(perInstance.allSatisfy { $0 > 0 }, "both instances process: \(perInstance)")
+        #expect(perInstance.reduce(0, +) >= 4000)
     }
 
     @Test func badArgumentsAreRejected() throws {

@@ -10,7 +10,7 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case deserialization, serialization, invalidTopology, processing, invalidConfiguration
-            case unknownTopic, illegalState, production, kafka, timeout, lostRecords
+            case unknownTopic, illegalState, production, kafka, timeout, lostRecords, rebalanceInProgress
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -37,6 +37,9 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
         public static let timeout = Code(.timeout)
         /// Records were deleted (by retention, say) before they were processed.
         public static let lostRecords = Code(.lostRecords)
+        /// The consumer group is rebalancing, so the group refused a commit; it can be made
+        /// again once the rebalance is over.
+        public static let rebalanceInProgress = Code(.rebalanceInProgress)
 
         /// The code's name, e.g. `deserialization`.
         public var description: String { base.rawValue }

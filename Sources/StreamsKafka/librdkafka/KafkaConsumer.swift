@@ -57,8 +57,9 @@ public final class KafkaConsumer {
     ///     ``defaultProperties``.
     ///   - logger: Receives librdkafka's logs (from librdkafka's threads) and errors.
     ///   - onRebalance: Called on the polling thread after partitions are assigned and
-    ///     before they are revoked or given up as lost. Events with no partition are not
-    ///     reported.
+    ///     before they are revoked or given up as lost. An assignment is reported even when
+    ///     it is empty (the member has joined but got no partition); revocations and losses
+    ///     with no partition are not.
     /// - Throws: `.invalidConfiguration` naming a bad property.
     public init(
         groupId: String, properties: [String: String], logger: Logger,
@@ -231,8 +232,9 @@ public final class KafkaConsumer {
 
     /// Commits offsets synchronously.
     /// - Parameter offsets: For each partition, the next offset to read (last processed + 1).
-    /// - Throws: `.kafka` naming librdkafka's error and, for a per-partition failure, the
-    ///   partition.
+    /// - Throws: `.rebalanceInProgress` when the group refuses the commit because it is
+    ///   rebalancing (or this member's generation is gone): commit again after the rebalance;
+    ///   `.kafka` naming librdkafka's error and, for a per-partition failure, the partition.
     public func commit(_ offsets: [TopicPartition: Int64]) throws {
         try checkOpen()
         guard !offsets.isEmpty else { return }
@@ -240,6 +242,9 @@ public final class KafkaConsumer {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_commit(handle, list, 0)
         let failed = TopicPartitionList.read(list).filter { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
+        for error in failed.map(\.error) + [err] where KafkaErrors.isRebalancing(error) {
+            throw KafkaErrors.error(.rebalanceInProgress, "commit for group \(groupId) refused", error)
+        }
         if let first = failed.first {
             throw KafkaErrors.error(.kafka, "commit for group \(groupId) failed on \(failed.map { "\($0.partition)" }.joined(separator: ", ")) (first)", first.error)
         }
@@ -379,7 +384,8 @@ private let rebalanceCallback: @convention(c) (
         } else {
             check("assign of", rd_kafka_assign(handle, partitions))
         }
-        if !changed.isEmpty { callbacks.onRebalance(.assigned(changed)) }
+        // Reported even when empty: a member with no partitions has still joined the group.
+        callbacks.onRebalance(.assigned(changed))
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
         if !changed.isEmpty {
             callbacks.onRebalance(rd_kafka_assignment_lost(handle) != 0 ? .lost(changed) : .revoked(changed))

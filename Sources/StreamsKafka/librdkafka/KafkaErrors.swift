@@ -27,6 +27,12 @@ enum KafkaErrors {
         buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// Whether a commit error means the group is rebalancing or has moved to a new generation.
+    static func isRebalancing(_ err: rd_kafka_resp_err_t) -> Bool {
+        err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION
+            || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || err == RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST
+    }
+
     /// Whether a metadata or request error means the topic does not exist.
     static func isUnknownTopic(_ err: rd_kafka_resp_err_t) -> Bool {
         err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC

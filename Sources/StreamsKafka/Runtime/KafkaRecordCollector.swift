@@ -1,0 +1,77 @@
+import Logging
+import Streams
+
+/// Where a Kafka stream thread's tasks send their outputs: its producer, with the production
+/// error handler applied to records that cannot be written.
+final class KafkaRecordCollector: RecordCollector {
+    private let producer: KafkaProducer
+    private let handler: ProductionErrorHandler
+    private let counters: KafkaStreamThread.Counters
+    private let logger: Logger
+    private var partitionCounts: [TopicName: Int32] = [:]
+    private var acknowledgedSeen = 0
+
+    init(producer: KafkaProducer, handler: ProductionErrorHandler, counters: KafkaStreamThread.Counters, logger: Logger) {
+        self.producer = producer
+        self.handler = handler
+        self.counters = counters
+        self.logger = logger
+    }
+
+    func send(
+        topic: TopicName, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64, headers: Headers
+    ) throws {
+        do {
+            try producer.send(
+                topic: topic.rawValue, partition: partition, key: key, value: value, timestamp: timestamp,
+                headers: headers)
+        } catch let error as StreamsError {
+            try handle(DeliveryFailure(topic: topic, partition: partition ?? -1, error: error))
+        }
+    }
+
+    func partitionCount(of topic: TopicName) throws -> Int32 {
+        if let count = partitionCounts[topic] { return count }
+        let count = try producer.partitionCount(of: topic.rawValue, timeout: .seconds(30))
+        partitionCounts[topic] = count
+        return count
+    }
+
+    /// Waits until every record sent so far is acknowledged or failed, and applies the
+    /// production handler to the failures.
+    /// - Throws: The first failure the handler answers `.fail` for, or a flush timeout.
+    func flush(timeout: Duration) throws {
+        try producer.flush(timeout: timeout)
+        try drainFailures()
+        let acknowledged = producer.acknowledged
+        counters.produced.add(acknowledged - acknowledgedSeen, ordering: .relaxed)
+        acknowledgedSeen = acknowledged
+    }
+
+    private func drainFailures() throws {
+        for failure in producer.takeDeliveryFailures() { try handle(failure) }
+    }
+
+    private func handle(_ failure: DeliveryFailure) throws {
+        switch handler.decide(failure) {
+        case .continue:
+            counters.droppedOutputs.add(1, ordering: .relaxed)
+            logger.error(
+                "dropped an output record that could not be written",
+                metadata: [
+                    "topic": .string(failure.topic.rawValue), "partition": .stringConvertible(failure.partition),
+                    "error": .string(failure.error.description),
+                ])
+        case .fail:
+            logger.error(
+                "an output record could not be written",
+                metadata: [
+                    "topic": .string(failure.topic.rawValue), "partition": .stringConvertible(failure.partition),
+                    "error": .string(failure.error.description),
+                ])
+            throw StreamsError(
+                .production, "cannot write to \(failure.topic)-\(failure.partition)", underlying: failure.error)
+        }
+    }
+}

@@ -1,0 +1,339 @@
+import Dispatch
+import Foundation
+import Logging
+import Streams
+import Synchronization
+
+/// One stream thread of a ``KafkaStreams`` instance: a consumer in the application's group, a
+/// producer, and the tasks of the partitions the group gave it.
+///
+/// `@unchecked Sendable`: everything but ``counters``, ``assignedPartitions`` and the stop
+/// flag is used only by the OS thread that runs ``run()`` (the consumer's rebalance callback
+/// runs inside its poll, on that thread). It is made on the thread that calls
+/// ``KafkaStreams/start()`` and handed over once, when the worker thread starts.
+final class KafkaStreamThread: @unchecked Sendable {
+    /// Where the thread is in its group membership.
+    enum Phase: Sendable, Hashable {
+        case starting, running, rebalancing, stopped
+    }
+
+    /// Progress counters, read by other threads.
+    final class Counters: Sendable {
+        let processed = Atomic<Int>(0)
+        let skipped = Atomic<Int>(0)
+        let deadLettered = Atomic<Int>(0)
+        let lost = Atomic<Int>(0)
+        let produced = Atomic<Int>(0)
+        let droppedOutputs = Atomic<Int>(0)
+        let commits = Atomic<Int>(0)
+        /// `DispatchTime` uptime of the first record processed, 0 before.
+        let firstRecordNanos = Atomic<UInt64>(0)
+        /// `DispatchTime` uptime when the last commit finished, 0 before.
+        let lastCommitNanos = Atomic<UInt64>(0)
+    }
+
+    /// The way from an input partition to the task that reads it.
+    private final class Route {
+        let partition: TopicPartition
+        let task: StreamTask
+        let source: Int
+        /// The next offset expected; nil until known.
+        var next: Int64?
+        /// The offset last committed.
+        var committed: Int64?
+        init(partition: TopicPartition, task: StreamTask, source: Int, next: Int64?) {
+            self.partition = partition
+            self.task = task
+            self.source = source
+            self.next = next
+            committed = next
+        }
+    }
+
+    let index: Int
+    let name: String
+    let counters = Counters()
+    /// The instance; held strongly while the thread runs (a running application stays alive
+    /// even if its owner lets go of it) and dropped when it finishes.
+    private var owner: KafkaStreams?
+    private var streams: KafkaStreams { owner! }
+    private let logger: Logger
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let collector: KafkaRecordCollector
+    private let stopRequested = Atomic<Bool>(false)
+    private let assigned = Mutex<[TopicPartition]>([])
+    /// Which sub-topology reads each topic (by its name on the cluster).
+    private let subtopologyOf: [TopicName: Int]
+
+    private var tasks: [TaskId: StreamTask] = [:]
+    private var routes: [TopicPartition: Route] = [:]
+    private var lastRoute: Route?
+    /// An error raised inside the rebalance callback, thrown after the poll returns.
+    private var callbackError: (any Error)?
+    private var failed = false
+    private var sawFirstRecord = false
+    private var lastCommit: Int64 = 0
+
+    init(index: Int, streams: KafkaStreams) throws {
+        self.index = index
+        owner = streams
+        let applicationId = streams.config.applicationId
+        name = "\(applicationId)-StreamThread-\(index + 1)"
+        var logger = streams.config.logger
+        logger[metadataKey: "thread"] = .string("StreamThread-\(index + 1)")
+        self.logger = logger
+        var subtopologyOf: [TopicName: Int] = [:]
+        for subtopology in 0..<streams.topology.subtopologyCount {
+            for topic in streams.topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId) {
+                subtopologyOf[topic] = subtopology
+            }
+        }
+        self.subtopologyOf = subtopologyOf
+
+        var producerProperties = streams.kafka.common.merging(streams.kafka.producerProperties) { _, new in new }
+        let threadName = name
+        producerProperties["client.id"] = producerProperties["client.id"].map { "\($0)-\(threadName)-producer" } ?? "\(threadName)-producer"
+        producer = try KafkaProducer(properties: producerProperties, logger: logger)
+        collector = KafkaRecordCollector(
+            producer: producer, handler: streams.kafka.productionErrorHandler, counters: counters, logger: logger)
+
+        var consumerProperties = streams.kafka.common.merging(streams.kafka.consumerProperties) { _, new in new }
+        consumerProperties["client.id"] = consumerProperties["client.id"].map { "\($0)-\(threadName)-consumer" } ?? "\(threadName)-consumer"
+        // Filled in below: the callback needs `self`, which exists only once every stored
+        // property is set.
+        let box = CallbackBox()
+        consumer = try KafkaConsumer(
+            groupId: applicationId, properties: consumerProperties, logger: logger,
+            onRebalance: { event in box.thread?.rebalance(event) })
+        box.thread = self
+    }
+
+    /// The input partitions the thread owns now.
+    var assignedPartitions: [TopicPartition] { assigned.withLock { $0 } }
+
+    /// Asks the thread to finish after its current batch.
+    func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// The thread's body: poll, process, punctuate, commit; until asked to stop or failed.
+    func run() {
+        var failure: (any Error)?
+        do {
+            try consumer.subscribe(Array(Set(subtopologyOf.keys.map(\.rawValue))).sorted())
+            lastCommit = streams.clock()
+            let interval = streams.config.commitInterval.milliseconds
+            let maxRecords = streams.config.maxPollRecords
+            let pollTimeout = streams.kafka.pollTimeout
+            while !stopRequested.load(ordering: .relaxed) {
+                let count = try consumer.poll(maxRecords: maxRecords, timeout: pollTimeout) { record in
+                    try self.process(record)
+                }
+                if let error = callbackError { throw error }
+                if count > 0 { counters.processed.add(count, ordering: .relaxed) }
+                producer.poll(timeoutMilliseconds: 0)
+                let now = streams.clock()
+                var commitAsked = false
+                for task in tasks.values {
+                    try task.punctuateWallClock(now: now)
+                    if task.takeCommitRequest() { commitAsked = true }
+                }
+                if commitAsked || now - lastCommit >= interval {
+                    try commit()
+                }
+            }
+            // Graceful: finish what is in flight and commit before leaving the group.
+            try commit()
+        } catch {
+            failure = error
+            failed = true
+        }
+        closeTasks(tasks.keys.map { $0 })
+        do {
+            // Leaving the group runs the final revocation on this thread; after a failure it
+            // commits nothing (`failed`), so the partitions are processed again by their new owner.
+            try consumer.close()
+        } catch {
+            logger.warning("closing the consumer failed", metadata: ["error": .string(String(describing: error))])
+        }
+        if callbackError != nil, failure == nil { failure = callbackError }
+        do { try producer.close(timeout: streams.kafka.flushTimeout) } catch {
+            logger.warning("closing the producer failed", metadata: ["error": .string(String(describing: error))])
+        }
+        assigned.withLock { $0 = [] }
+        let streams = self.streams
+        owner = nil
+        streams.threadPhaseChanged(index, .stopped)
+        streams.threadFinished(index, error: failure)
+    }
+
+    /// Hands one consumed record to the task that owns its partition.
+    @inline(__always)
+    private func process(_ record: ConsumedRecord) throws {
+        if !sawFirstRecord {
+            sawFirstRecord = true
+            counters.firstRecordNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        }
+        let route: Route
+        if let last = lastRoute, last.partition.partition == record.partition, last.partition.topic == record.topic {
+            route = last
+        } else {
+            guard let found = routes[TopicPartition(topic: record.topic, partition: record.partition)] else {
+                // A record fetched before its partition was revoked: not ours any more.
+                return
+            }
+            route = found
+            lastRoute = found
+        }
+        if let expected = route.next, record.offset != expected {
+            try checkGap(route, expected: expected, got: record.offset)
+        }
+        let task = route.task
+        let skippedBefore = task.skippedRecords
+        let deadBefore = task.deadLetteredRecords
+        try task.process(
+            source: route.source, offset: record.offset, key: record.key, value: record.value,
+            timestamp: record.timestamp, headers: record.headers)
+        route.next = record.offset + 1
+        if task.skippedRecords != skippedBefore {
+            counters.skipped.add(task.skippedRecords - skippedBefore, ordering: .relaxed)
+            counters.deadLettered.add(task.deadLetteredRecords - deadBefore, ordering: .relaxed)
+        }
+    }
+
+    /// An offset other than the next one arrived: if the cluster deleted records that were
+    /// never processed (retention, or an out-of-range reset), they are lost: say so loudly.
+    /// Other gaps (transaction markers, compaction) are normal.
+    private func checkGap(_ route: Route, expected: Int64, got offset: Int64) throws {
+        guard offset > expected else { return }
+        let low = try consumer.watermarks(
+            topic: route.partition.topic, partition: route.partition.partition, timeout: .seconds(10)
+        ).low
+        guard low > expected else { return }
+        let lost = min(offset, low) - expected
+        counters.lost.add(Int(lost), ordering: .relaxed)
+        logger.critical(
+            "records lost: the cluster deleted them before they were processed",
+            metadata: [
+                "partition": .string(route.partition.description), "from": .stringConvertible(expected),
+                "to": .stringConvertible(expected + lost - 1), "lost": .stringConvertible(lost),
+            ])
+    }
+
+    /// Waits until every output is acknowledged, then commits the next offset of every
+    /// partition that advanced.
+    private func commit() throws {
+        try collector.flush(timeout: streams.kafka.flushTimeout)
+        var offsets: [TopicPartition: Int64] = [:]
+        for (partition, route) in routes {
+            if let next = route.next, next != route.committed { offsets[partition] = next }
+        }
+        if !offsets.isEmpty {
+            do {
+                try consumer.commit(offsets)
+            } catch let error as StreamsError where error.code == .rebalanceInProgress {
+                // Not lost: the positions stay uncommitted and the next commit (or the
+                // revocation, once the rebalance assigns) sends them again.
+                logger.info("commit deferred: the group is rebalancing", metadata: ["error": .string(error.description)])
+                return
+            }
+            for (partition, offset) in offsets { routes[partition]?.committed = offset }
+            counters.commits.add(1, ordering: .relaxed)
+            counters.lastCommitNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        }
+        lastCommit = streams.clock()
+    }
+
+    // MARK: Rebalancing
+
+    private func rebalance(_ event: RebalanceEvent) {
+        do {
+            switch event {
+            case .assigned(let partitions):
+                try assign(partitions)
+                streams.threadPhaseChanged(index, .running)
+            case .revoked(let partitions):
+                streams.threadPhaseChanged(index, .rebalancing)
+                if !failed {
+                    // Flush and commit before the partitions go to another member.
+                    try commit()
+                }
+                release(partitions)
+            case .lost(let partitions):
+                streams.threadPhaseChanged(index, .rebalancing)
+                logger.warning(
+                    "partitions lost without a clean hand-over; their uncommitted records will be processed again",
+                    metadata: ["partitions": .string(partitions.map(\.description).joined(separator: ","))])
+                release(partitions)
+            }
+        } catch {
+            failed = true
+            if callbackError == nil { callbackError = error }
+        }
+    }
+
+    private func assign(_ partitions: [TopicPartition]) throws {
+        guard !partitions.isEmpty else { return }
+        let committed = try consumer.committed(partitions, timeout: streams.kafka.startupTimeout)
+        let applicationId = streams.config.applicationId
+        var created: [StreamTask] = []
+        for partition in partitions {
+            guard let subtopology = subtopologyOf[partition.topic] else { continue }
+            let id = TaskId(subtopology: subtopology, partition: partition.partition)
+            let task: StreamTask
+            if let existing = tasks[id] {
+                task = existing
+            } else {
+                task = try StreamTask(
+                    topology: streams.topology, subtopology: subtopology, partition: partition.partition,
+                    applicationId: applicationId, logger: logger, wallClock: streams.clock,
+                    collector: collector, deserializationHandler: streams.config.deserializationErrorHandler)
+                tasks[id] = task
+                created.append(task)
+            }
+            routes[partition] = Route(
+                partition: partition, task: task, source: try task.source(for: partition.topic),
+                next: committed[partition])
+        }
+        for task in created { try task.initialize() }
+        lastRoute = nil
+        assigned.withLock { $0 = routes.keys.sorted() }
+        logger.info(
+            "partitions assigned",
+            metadata: [
+                "partitions": .string(partitions.sorted().map(\.description).joined(separator: ",")),
+                "tasks": .string(tasks.keys.sorted().map(\.description).joined(separator: ",")),
+            ])
+    }
+
+    private func release(_ partitions: [TopicPartition]) {
+        for partition in partitions { routes[partition] = nil }
+        lastRoute = nil
+        // A task goes when none of its partitions is left.
+        let kept = Set(routes.values.map { $0.task.id })
+        closeTasks(tasks.keys.filter { !kept.contains($0) })
+        assigned.withLock { $0 = routes.keys.sorted() }
+        logger.info(
+            "partitions revoked",
+            metadata: ["partitions": .string(partitions.sorted().map(\.description).joined(separator: ","))])
+    }
+
+    private func closeTasks(_ ids: [TaskId]) {
+        for id in ids {
+            tasks[id]?.close()
+            tasks[id] = nil
+        }
+    }
+}
+
+/// Lets the consumer's rebalance callback reach the thread that owns the consumer.
+private final class CallbackBox: @unchecked Sendable {
+    // Set once, before the consumer polls; read only by the polling thread.
+    weak var thread: KafkaStreamThread?
+}
+
+extension Duration {
+    /// The duration in whole milliseconds.
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

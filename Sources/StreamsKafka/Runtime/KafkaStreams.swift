@@ -1,0 +1,387 @@
+import Dispatch
+import Foundation
+import Logging
+import Streams
+import Synchronization
+
+/// Runs a topology on a Kafka cluster: Kafka Streams' `KafkaStreams`, for Swift.
+///
+/// Every instance started with the same ``Streams/StreamsConfig/applicationId`` joins one
+/// consumer group and shares the input partitions with the others; when an instance stops or
+/// dies, the others take its partitions over. Each stream thread
+/// (``Streams/StreamsConfig/numStreamThreads``) is a dedicated OS thread with its own consumer
+/// and producer, so librdkafka's blocking calls never run on Swift's cooperative pool. It runs
+/// one task per input partition (per partition group when a sub-topology reads several
+/// co-partitioned topics), each partition in offset order.
+///
+/// The guarantee is at-least-once: an input offset is committed only after every output record
+/// it caused has been acknowledged by the brokers, and a task whose partition is revoked in a
+/// rebalance flushes and commits before the partition is given up.
+///
+/// ```swift
+/// let streams = try KafkaStreams(
+///     topology: topology, config: StreamsConfig(applicationId: "zmart"),
+///     kafka: KafkaConfig(bootstrapServers: "localhost:9092"))
+/// try streams.start()
+/// // …
+/// streams.close()
+/// ```
+///
+/// In a Swift service, run it in a `ServiceGroup` (it is a `Service`): SIGTERM and SIGINT then
+/// close it gracefully.
+public final class KafkaStreams: Sendable {
+    /// The lifecycle of an application instance, as in Kafka Streams.
+    public enum State: Sendable, Hashable, CustomStringConvertible {
+        /// Made, not started.
+        case created
+        /// Joining the group or moving partitions between instances; not processing.
+        case rebalancing
+        /// Every stream thread has its partitions and processes.
+        case running
+        /// Closing: finishing in-flight records, committing, leaving the group.
+        case pendingShutdown
+        /// Closed cleanly.
+        case notRunning
+        /// Stopped by an error (see ``KafkaStreams/failure``).
+        case error
+
+        /// The state's name, e.g. `running`.
+        public var description: String {
+            switch self {
+            case .created: "created"
+            case .rebalancing: "rebalancing"
+            case .running: "running"
+            case .pendingShutdown: "pendingShutdown"
+            case .notRunning: "notRunning"
+            case .error: "error"
+            }
+        }
+    }
+
+    /// The topology being run.
+    public let topology: Topology
+    /// The runtime-independent settings.
+    public let config: StreamsConfig
+    /// The Kafka settings.
+    public let kafka: KafkaConfig
+    let clock: @Sendable () -> Int64
+    private let shared = Mutex(Shared())
+    /// Serializes listener calls so they arrive in the order the changes happened.
+    private let listenerLock = Mutex(())
+    private let finished = DispatchGroup()
+
+    private struct Shared {
+        var state: State = .created
+        var listener: (@Sendable (State, State) -> Void)?
+        var threads: [KafkaStreamThread] = []
+        var threadStates: [Int: KafkaStreamThread.Phase] = [:]
+        var failure: (any Error & Sendable)?
+        var running = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// Creates an instance; nothing connects until ``start()``.
+    /// - Parameters:
+    ///   - topology: The topology.
+    ///   - config: Application id, threads, commit interval, deserialization handler, logger.
+    ///   - kafka: Bootstrap servers, guarantee, production handler, client properties.
+    ///   - clock: Wall-clock time in milliseconds since the epoch (for punctuation).
+    /// - Throws: ``Streams/StreamsError`` for an invalid configuration or a librdkafka older
+    ///   than ``LibrdkafkaVersion/minimum``.
+    public init(
+        topology: Topology, config: StreamsConfig, kafka: KafkaConfig,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) throws {
+        try config.validate()
+        try kafka.validate()
+        try LibrdkafkaVersion.check()
+        self.topology = topology
+        self.config = config
+        self.kafka = kafka
+        self.clock = clock
+    }
+
+    /// The current lifecycle state.
+    public var state: State { shared.withLock { $0.state } }
+
+    /// The error that stopped the instance, once ``state`` is ``State/error``.
+    public var failure: (any Error)? { shared.withLock { $0.failure } }
+
+    /// Sets the listener called on every state change with the new and the old state.
+    ///
+    /// It is called on the thread that made the change (often a stream thread), one call at a
+    /// time and in order; it must return quickly and must not call ``close(timeout:)``.
+    public func setStateListener(_ listener: @escaping @Sendable (_ new: State, _ old: State) -> Void) {
+        shared.withLock { $0.listener = listener }
+    }
+
+    /// Checks the cluster and the topics, then starts the stream threads, which join the
+    /// group; the state becomes ``State/rebalancing`` and then ``State/running``.
+    ///
+    /// This call blocks (it talks to the cluster); from async code use `run()`.
+    /// - Throws: ``Streams/StreamsError``: the cluster cannot be reached within
+    ///   ``KafkaConfig/startupTimeout``, an input or output topic is missing, the inputs of a
+    ///   sub-topology are not co-partitioned, or a client cannot be configured.
+    public func start() throws {
+        try shared.withLock { shared in
+            guard shared.state == .created else {
+                throw StreamsError(.illegalState, "start() called in state \(shared.state)")
+            }
+        }
+        let logger = config.logger
+        do {
+            try prepareTopics()
+            var threads: [KafkaStreamThread] = []
+            for index in 0..<config.numStreamThreads {
+                threads.append(try KafkaStreamThread(index: index, streams: self))
+            }
+            shared.withLock { shared in
+                shared.threads = threads
+                shared.running = threads.count
+                for thread in threads { shared.threadStates[thread.index] = .starting }
+            }
+            transition(to: .rebalancing)
+            logger.info(
+                "starting",
+                metadata: [
+                    "bootstrapServers": .string(kafka.bootstrapServers),
+                    "threads": .stringConvertible(threads.count),
+                    "guarantee": .string(kafka.processingGuarantee.description),
+                    "librdkafka": .string(LibrdkafkaVersion.current),
+                ])
+            for thread in threads {
+                finished.enter()
+                let worker = Thread { [finished] in
+                    thread.run()
+                    finished.leave()
+                }
+                worker.name = thread.name
+                worker.start()
+            }
+        } catch {
+            fail(error, logMessage: "could not start")
+            throw error
+        }
+    }
+
+    /// Checks that the inputs and outputs exist, co-partitioned, and creates internal topics.
+    private func prepareTopics() throws {
+        let admin: KafkaAdminClient
+        do {
+            admin = try KafkaAdminClient(properties: kafka.common, logger: config.logger)
+        } catch {
+            throw error
+        }
+        let timeout = kafka.startupTimeout
+        do {
+            _ = try admin.brokers(timeout: timeout)
+        } catch {
+            throw StreamsError(
+                .timeout,
+                "cannot reach the Kafka cluster at \(kafka.bootstrapServers) within \(timeout)",
+                underlying: error)
+        }
+        let applicationId = config.applicationId
+        let external = topology.sourceTopics.filter { !topology.internalTopics.contains($0) }
+        let described = try describe(external, admin: admin, what: "input")
+        let internalTopics = topology.internalTopics.map { TopicName("\(applicationId)-\($0.rawValue)") }
+        if !internalTopics.isEmpty {
+            let widest = described.values.max() ?? 1
+            let brokers = try admin.brokers(timeout: timeout).count
+            try admin.createTopics(
+                internalTopics.map {
+                    NewTopic(name: $0.rawValue, partitions: widest, replicationFactor: Int16(min(3, brokers)))
+                }, timeout: timeout)
+            try admin.waitForTopics(internalTopics.map(\.rawValue), timeout: timeout)
+        }
+        _ = try describe(topology.sinkTopics(applicationId: applicationId), admin: admin, what: "output")
+        let all = try describe(topology.sourceTopics.map(topology.resolver(applicationId: applicationId)), admin: admin, what: "input")
+        for subtopology in 0..<topology.subtopologyCount {
+            let topics = topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId)
+            let counts = topics.map { all[$0] ?? 0 }
+            guard let first = counts.first, counts.allSatisfy({ $0 == first }) else {
+                throw StreamsError(
+                    .invalidTopology,
+                    "topics \(topics.map(\.rawValue).joined(separator: ", ")) of sub-topology \(subtopology) are not co-partitioned: partition counts \(counts)")
+            }
+        }
+    }
+
+    private func describe(_ topics: [TopicName], admin: KafkaAdminClient, what: String) throws -> [TopicName: Int32] {
+        var counts: [TopicName: Int32] = [:]
+        for topic in topics {
+            do {
+                let description = try admin.describeTopics([topic.rawValue], timeout: kafka.startupTimeout)
+                counts[topic] = Int32(description.first?.partitions.count ?? 0)
+            } catch let error as StreamsError where error.code == .unknownTopic {
+                throw StreamsError(.unknownTopic, "\(what) topic \(topic) does not exist: create it before starting")
+            }
+        }
+        return counts
+    }
+
+    /// Asks the stream threads to finish: each completes its current batch, commits, closes
+    /// its tasks and leaves the group. Returns at once; see ``close(timeout:)`` and
+    /// ``waitUntilStopped()``.
+    public func requestShutdown() {
+        let threads: [KafkaStreamThread] = shared.withLock { shared in
+            switch shared.state {
+            case .created:
+                return []
+            case .rebalancing, .running:
+                return shared.threads
+            case .pendingShutdown, .notRunning, .error:
+                return shared.threads
+            }
+        }
+        if state == .created {
+            transition(to: .pendingShutdown)
+            transition(to: .notRunning)
+            return
+        }
+        transition(to: .pendingShutdown)
+        for thread in threads { thread.requestStop() }
+    }
+
+    /// Closes the instance gracefully and waits for it: in-flight records are finished, outputs
+    /// flushed, offsets committed and the group left.
+    /// - Parameter timeout: How long to wait for the stream threads.
+    /// - Returns: Whether every stream thread finished within the timeout.
+    @discardableResult
+    public func close(timeout: Duration = .seconds(60)) -> Bool {
+        requestShutdown()
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return finished.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// Waits until every stream thread has stopped (after ``requestShutdown()``, ``close(timeout:)``
+    /// or an error), without blocking a thread.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = shared.withLock { shared -> Bool in
+                if shared.running == 0 && shared.state != .created && shared.state != .rebalancing
+                    && shared.state != .running
+                {
+                    return true
+                }
+                shared.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Blocks until the state is `state` or the deadline passes.
+    /// - Returns: Whether the state was reached.
+    @discardableResult
+    public func waitForState(_ wanted: State, timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let current = state
+            if current == wanted { return true }
+            if current == .error || current == .notRunning { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return state == wanted
+    }
+
+    // MARK: Progress
+
+    /// Records processed by this instance's tasks.
+    public var processedRecords: Int { threads.reduce(0) { $0 + $1.counters.processed.load(ordering: .relaxed) } }
+    /// Records skipped by the deserialization handler, dead-lettered ones included.
+    public var skippedRecords: Int { threads.reduce(0) { $0 + $1.counters.skipped.load(ordering: .relaxed) } }
+    /// Records the deserialization handler sent to a dead-letter topic.
+    public var deadLetteredRecords: Int {
+        threads.reduce(0) { $0 + $1.counters.deadLettered.load(ordering: .relaxed) }
+    }
+    /// Input records lost because the cluster deleted them before they were processed (an
+    /// offset gap, e.g. by retention): each loss is also logged as critical.
+    public var lostRecords: Int { threads.reduce(0) { $0 + $1.counters.lost.load(ordering: .relaxed) } }
+    /// Output records acknowledged by the brokers.
+    public var producedRecords: Int { threads.reduce(0) { $0 + $1.counters.produced.load(ordering: .relaxed) } }
+    /// Output records that could not be written and that the production handler let go.
+    public var droppedOutputRecords: Int {
+        threads.reduce(0) { $0 + $1.counters.droppedOutputs.load(ordering: .relaxed) }
+    }
+    /// Commits made.
+    public var commits: Int { threads.reduce(0) { $0 + $1.counters.commits.load(ordering: .relaxed) } }
+    /// When this instance processed its first record, if it has.
+    public var firstRecordTime: DispatchTime? {
+        let nanos = threads.map { $0.counters.firstRecordNanos.load(ordering: .relaxed) }.filter { $0 > 0 }.min()
+        return nanos.map { DispatchTime(uptimeNanoseconds: $0) }
+    }
+    /// When this instance's last commit finished (its outputs acknowledged, its offsets
+    /// committed), if it has committed.
+    public var lastCommitTime: DispatchTime? {
+        let nanos = threads.map { $0.counters.lastCommitNanos.load(ordering: .relaxed) }.max() ?? 0
+        return nanos > 0 ? DispatchTime(uptimeNanoseconds: nanos) : nil
+    }
+    /// The input partitions this instance owns now.
+    public var assignedPartitions: [TopicPartition] { threads.flatMap { $0.assignedPartitions }.sorted() }
+
+    private var threads: [KafkaStreamThread] { shared.withLock { $0.threads } }
+
+    // MARK: Thread reports
+
+    /// A stream thread's phase changed.
+    func threadPhaseChanged(_ index: Int, _ phase: KafkaStreamThread.Phase) {
+        let target: State? = shared.withLock { shared in
+            shared.threadStates[index] = phase
+            guard shared.state == .rebalancing || shared.state == .running else { return nil }
+            return shared.threadStates.values.allSatisfy { $0 == .running } ? .running : .rebalancing
+        }
+        if let target { transition(to: target) }
+    }
+
+    /// A stream thread stopped; `error` if it failed.
+    func threadFinished(_ index: Int, error: (any Error)?) {
+        if let error {
+            fail(error, logMessage: "a stream thread failed; shutting the instance down")
+            for thread in threads where thread.index != index { thread.requestStop() }
+        }
+        let (last, waiters) = shared.withLock { shared -> (Bool, [CheckedContinuation<Void, Never>]) in
+            shared.running -= 1
+            guard shared.running == 0 else { return (false, []) }
+            defer { shared.waiters = [] }
+            return (true, shared.waiters)
+        }
+        guard last else { return }
+        if state != .error { transition(to: .notRunning) }
+        config.logger.info("stopped", metadata: ["state": .string(state.description)])
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func fail(_ error: any Error, logMessage: Logger.Message) {
+        config.logger.error(logMessage, metadata: ["error": .string(String(describing: error))])
+        let sendable = (error as? StreamsError) ?? StreamsError(.processing, String(describing: error))
+        shared.withLock { if $0.failure == nil { $0.failure = sendable } }
+        transition(to: .error)
+    }
+
+    /// Moves to `new` if the lifecycle allows it, and tells the listener.
+    private func transition(to new: State) {
+        listenerLock.withLock { _ in
+            let change: (State, (@Sendable (State, State) -> Void)?)? = shared.withLock { shared in
+                let old = shared.state
+                guard old != new, Self.allowed(from: old, to: new) else { return nil }
+                shared.state = new
+                return (old, shared.listener)
+            }
+            guard let (old, listener) = change else { return }
+            config.logger.info("state changed", metadata: ["from": .string(old.description), "to": .string(new.description)])
+            listener?(new, old)
+        }
+    }
+
+    /// Kafka Streams' state machine.
+    static func allowed(from old: State, to new: State) -> Bool {
+        switch (old, new) {
+        case (.created, .rebalancing), (.created, .pendingShutdown), (.created, .error): true
+        case (.rebalancing, .running), (.rebalancing, .pendingShutdown), (.rebalancing, .error): true
+        case (.running, .rebalancing), (.running, .pendingShutdown), (.running, .error): true
+        case (.pendingShutdown, .notRunning), (.pendingShutdown, .error): true
+        default: false
+        }
+    }
+}

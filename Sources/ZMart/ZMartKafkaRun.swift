@@ -1,0 +1,422 @@
+import Dispatch
+import Foundation
+import Logging
+import Streams
+import StreamsKafka
+
+/// Runs ZMart on Kafka, as the `zmart` command does by default: on the embedded cluster (or
+/// an existing one), input produced into `transactions`, one or more application instances,
+/// and the outputs read back from their topics.
+public struct ZMartKafkaRun {
+    /// Kafka-specific options.
+    public struct KafkaOptions: Sendable {
+        /// Brokers of an existing cluster; `nil` starts the embedded cluster.
+        public var bootstrapServers: String?
+        /// Brokers of the embedded cluster.
+        public var brokers = 3
+        /// Application instances sharing the partitions.
+        public var instances = 1
+        /// How often each instance commits.
+        public var commitInterval: Duration = .milliseconds(200)
+        /// Also run the bare librdkafka pass-through on the same broker (for `--bench`).
+        public var passthrough = false
+        /// How long the run may take before it fails.
+        public var timeout: Duration = .seconds(900)
+        /// Called once the cluster is up, with its bootstrap address.
+        public var onClusterReady: (@Sendable (String) -> Void)?
+
+        /// Creates options: the embedded cluster with 3 brokers, one instance.
+        public init() {}
+    }
+
+    /// What the pass-through did.
+    public struct Passthrough: Codable, Sendable {
+        /// Records consumed and produced three times each.
+        public var records = 0
+        /// Seconds from the first record consumed to the last output acknowledged.
+        public var seconds = 0.0
+        /// Records per second.
+        public var recordsPerSecond = 0.0
+    }
+
+    /// The dead-letter topic: records of `transactions` that are not a purchase, card numbers
+    /// masked.
+    public static let deadLetterTopic: TopicName = "transactions-dlq"
+
+    let options: ZMartRun.Options
+    let kafka: KafkaOptions
+    /// The topology.
+    public let topology: Topology
+
+    /// Prepares a run.
+    /// - Throws: ``Streams/StreamsError`` for invalid options.
+    public init(options: ZMartRun.Options, kafka: KafkaOptions) throws {
+        _ = try ZMartRun(options: options)
+        guard kafka.instances >= 1 else {
+            throw StreamsError(.invalidConfiguration, "instances must be at least 1, not \(kafka.instances)")
+        }
+        guard kafka.brokers >= 1 else {
+            throw StreamsError(.invalidConfiguration, "brokers must be at least 1, not \(kafka.brokers)")
+        }
+        self.options = options
+        self.kafka = kafka
+        topology = try ZMartTopology.make()
+    }
+
+    /// The partitions each topic gets: enough that no partition outgrows the embedded cluster's
+    /// retention (~5 MiB each; 4 MiB are planned), and at least ``ZMartRun/Options/partitions``.
+    static func partitions(for options: ZMartRun.Options, embedded: Bool) -> Int32 {
+        guard embedded else { return options.partitions }
+        let needed = (ZMartInput.estimatedBytes(options) + (4 << 20) - 1) / (4 << 20)
+        return max(options.partitions, Int32(clamping: needed))
+    }
+
+    /// Runs to the end of the input.
+    /// - Returns: The application's summary, and the pass-through's if asked for.
+    /// - Throws: ``Streams/StreamsError`` from the cluster, the clients or the application, or a
+    ///   timeout naming how far it got.
+    public func run() throws -> (summary: ZMartRun.Summary, passthrough: Passthrough?) {
+        let logger = options.logger
+        let deadline = ContinuousClock.now + kafka.timeout
+        let cluster = kafka.bootstrapServers == nil ? try EmbeddedKafkaCluster(brokers: kafka.brokers, logger: logger) : nil
+        defer { cluster?.close() }
+        let bootstrap = cluster?.bootstrapServers ?? kafka.bootstrapServers!
+        kafka.onClusterReady?(bootstrap)
+        let partitions = Self.partitions(for: options, embedded: cluster != nil)
+
+        let admin = try KafkaAdminClient(properties: ["bootstrap.servers": bootstrap], logger: logger)
+        let brokerCount = try admin.brokers(timeout: .seconds(30)).count
+        let replication = Int16(min(3, brokerCount))
+        let topics = [ZMartTopology.transactions, Self.deadLetterTopic] + ZMartTopology.outputTopics
+        try admin.createTopics(
+            topics.map { NewTopic(name: $0.rawValue, partitions: partitions, replicationFactor: replication) },
+            timeout: .seconds(30))
+        try admin.waitForTopics(topics.map(\.rawValue), timeout: .seconds(30))
+
+        var summary = ZMartRun.Summary()
+        summary.engine = "swift-kafka"
+        summary.partitions = partitions
+        summary.threads = options.threads
+        // Watches the application's group; also tells where this run's input starts.
+        let probe = try KafkaConsumer(
+            groupId: "zmart", properties: ["bootstrap.servers": bootstrap], logger: logger, onRebalance: { _ in })
+        defer { try? probe.close() }
+        let inputPartitions = (0..<partitions).map { TopicPartition(topic: ZMartTopology.transactions, partition: $0) }
+        let baseOffsets = try inputPartitions.map {
+            try probe.watermarks(topic: $0.topic, partition: $0.partition, timeout: .seconds(30)).high
+        }
+        // Where the outputs start: on an existing cluster, earlier runs' records are not ours.
+        var outputStarts: [TopicPartition: Int64] = [:]
+        for topic in ZMartTopology.outputTopics + [Self.deadLetterTopic] {
+            for partition in 0..<partitions {
+                outputStarts[TopicPartition(topic: topic, partition: partition)] = try probe.watermarks(
+                    topic: topic, partition: partition, timeout: .seconds(30)
+                ).high
+            }
+        }
+        // The application: `instances` members of one group.
+        var config = StreamsConfig(applicationId: "zmart")
+        config.logger = logger
+        config.numStreamThreads = options.threads
+        config.commitInterval = kafka.commitInterval
+        config.deserializationErrorHandler = .deadLetterQueue(Self.deadLetterTopic, redact: ZMartRedaction.maskCardNumbers)
+        var kafkaConfig = KafkaConfig(bootstrapServers: bootstrap)
+        kafkaConfig.consumerProperties["fetch.wait.max.ms"] = "50"
+        var instances: [KafkaStreams] = []
+        defer { for instance in instances { instance.close(timeout: .seconds(30)) } }
+        func startInstances() throws {
+            for _ in 0..<kafka.instances {
+                let instance = try KafkaStreams(topology: topology, config: config, kafka: kafkaConfig)
+                try instance.start()
+                instances.append(instance)
+            }
+        }
+        let lineOfOffset: [[Int32]]
+        if kafka.instances == 1 {
+            // Input first: the application's rate is then measured on its own.
+            lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
+            try startInstances()
+        } else {
+            // Every member joins before the input arrives, so the partitions are shared from
+            // the first record on.
+            try startInstances()
+            let sharing = min(kafka.instances, Int(partitions))
+            while instances.filter({ $0.state == .running && !$0.assignedPartitions.isEmpty }).count < sharing {
+                if let failed = instances.first(where: { $0.state == .error }) {
+                    throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw StreamsError(.timeout, "the \(kafka.instances) instances did not all join within \(kafka.timeout)")
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
+        }
+        try waitUntilCommitted(probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline)
+        let first = instances.compactMap(\.firstRecordTime).min()
+        let last = instances.compactMap(\.lastCommitTime).max()
+        for instance in instances { instance.close(timeout: .seconds(60)) }
+        summary.processedPerInstance = instances.map(\.processedRecords)
+        if let failed = instances.first(where: { $0.state == .error }) {
+            throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
+        }
+        summary.lostRecords = Int64(instances.reduce(0) { $0 + $1.lostRecords })
+        if let first, let last, last.uptimeNanoseconds > first.uptimeNanoseconds {
+            summary.seconds = Double(last.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
+            summary.recordsPerSecond = Double(summary.records) / summary.seconds
+        }
+
+        // The outputs, read back from Kafka.
+        let reader = try OutputReader(
+            bootstrap: bootstrap, admin: admin, topics: ZMartTopology.outputTopics + [Self.deadLetterTopic],
+            directory: options.outputDirectory, samples: options.samplesPerTopic, logger: logger)
+        try reader.readAll(from: outputStarts, deadline: deadline)
+        for topic in ZMartTopology.outputTopics {
+            summary.outputCounts[topic.rawValue] = reader.counts[topic] ?? 0
+            summary.samples[topic.rawValue] = reader.samples[topic] ?? []
+        }
+        for dead in reader.deadLetters where dead.partition >= 0 && dead.partition < partitions {
+            let lines = lineOfOffset[Int(dead.partition)]
+            let index = dead.offset - baseOffsets[Int(dead.partition)]
+            // Records of an earlier run on the same cluster have no line of this input.
+            guard index >= 0 && index < lines.count else { continue }
+            let line = Int(lines[Int(index)])
+            summary.malformedLines.append(ZMartRun.MalformedLine(line: line, reason: dead.reason))
+        }
+        summary.malformedLines.sort { $0.line < $1.line }
+        summary.malformed = summary.malformedLines.count
+
+        var passthrough: Passthrough?
+        if kafka.passthrough {
+            passthrough = try runPassthrough(
+                bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
+                records: summary.records, deadline: deadline)
+        }
+        summary.peakRSSBytes = peakResidentSetBytes()
+        return (summary, passthrough)
+    }
+
+    /// Produces the input into `transactions`, each record to its key's murmur2 partition, and
+    /// returns the input line of each offset per partition (for dead-lettered records).
+    private func produceInput(
+        bootstrap: String, partitions: Int32, summary: inout ZMartRun.Summary
+    ) throws -> [[Int32]] {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: options.logger)
+        defer { try? producer.close(timeout: .seconds(30)) }
+        var lineOfOffset = Array(repeating: [Int32](), count: Int(partitions))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let topic = ZMartTopology.transactions.rawValue
+        var records = 0
+        var malformed: [ZMartRun.MalformedLine] = []
+        try ZMartInput.forEach(options) { event in
+            switch event {
+            case .record(let line, let key, let value):
+                // The explicit partition is the one Kafka's partitioner would pick; knowing it
+                // gives each record's offset (the topic is new and the producer keeps order).
+                let partition = Murmur2.partition(forKey: key, partitionCount: partitions)
+                try producer.send(
+                    topic: topic, partition: partition, key: key, value: value, timestamp: now, headers: Headers())
+                lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
+                records += 1
+            case .malformed(let line):
+                malformed.append(line)
+            }
+        }
+        try producer.flush(timeout: .seconds(120))
+        if let failure = producer.takeDeliveryFailures().first {
+            throw StreamsError(.production, "cannot write the input to \(topic)", underlying: failure.error)
+        }
+        summary.records = records
+        summary.malformedLines = malformed
+        return lineOfOffset
+    }
+
+    /// Waits until the group has committed the end of every partition of `transactions`.
+    private func waitUntilCommitted(
+        probe: KafkaConsumer, partitions all: [TopicPartition], instances: [KafkaStreams],
+        deadline: ContinuousClock.Instant
+    ) throws {
+        var ends: [TopicPartition: Int64] = [:]
+        for partition in all {
+            ends[partition] = try probe.watermarks(
+                topic: partition.topic, partition: partition.partition, timeout: .seconds(30)
+            ).high
+        }
+        while true {
+            if let failed = instances.first(where: { $0.state == .error }) {
+                throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
+            }
+            let committed = try probe.committed(all, timeout: .seconds(30))
+            let behind = all.reduce(Int64(0)) { $0 + max(0, ends[$1]! - (committed[$1] ?? 0)) }
+            if behind == 0 { return }
+            if ContinuousClock.now >= deadline {
+                throw StreamsError(
+                    .timeout, "ZMart did not finish within \(kafka.timeout): \(behind) input records not committed")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Consumes `transactions` and produces each record's bytes to three topics with no
+    /// processing: the ceiling the application is measured against.
+    private func runPassthrough(
+        bootstrap: String, admin: KafkaAdminClient, partitions: Int32, replication: Int16, records: Int,
+        deadline: ContinuousClock.Instant
+    ) throws -> Passthrough {
+        let targets = ZMartTopology.outputTopics.map { "passthrough-\($0.rawValue)" }
+        try admin.createTopics(
+            targets.map { NewTopic(name: $0, partitions: partitions, replicationFactor: replication) },
+            timeout: .seconds(30))
+        try admin.waitForTopics(targets, timeout: .seconds(30))
+        let consumer = try KafkaConsumer(
+            groupId: "zmart-passthrough", properties: ["bootstrap.servers": bootstrap, "fetch.wait.max.ms": "50"],
+            logger: options.logger, onRebalance: { _ in })
+        defer { try? consumer.close() }
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: options.logger)
+        defer { try? producer.close(timeout: .seconds(30)) }
+        try consumer.subscribe([ZMartTopology.transactions.rawValue])
+        var consumed = 0
+        var first: DispatchTime?
+        while consumed < records {
+            guard ContinuousClock.now < deadline else {
+                throw StreamsError(.timeout, "the pass-through did not finish: \(consumed) of \(records) records")
+            }
+            consumed += try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) { record in
+                if first == nil { first = .now() }
+                for target in targets {
+                    try producer.send(
+                        topic: target, partition: nil, key: record.key, value: record.value,
+                        timestamp: record.timestamp, headers: record.headers)
+                }
+            }
+            producer.poll(timeoutMilliseconds: 0)
+        }
+        try producer.flush(timeout: .seconds(120))
+        let end = DispatchTime.now()
+        var result = Passthrough()
+        result.records = consumed
+        if let first {
+            result.seconds = Double(end.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
+            result.recordsPerSecond = Double(consumed) / result.seconds
+        }
+        return result
+    }
+}
+
+/// Keeps card numbers out of ZMart's dead-letter topic.
+enum ZMartRedaction {
+    /// Masks every card-number-like digit run in the bytes (as text), as the masking node does.
+    static let maskCardNumbers = DeserializationErrorHandler.Redaction { bytes in
+        Array(CardMasker.maskEmbeddedCardNumbers(in: String(decoding: bytes, as: UTF8.self)).utf8)
+    }
+}
+
+/// Reads output topics from the beginning to their current end.
+final class OutputReader {
+    struct DeadLetter {
+        let partition: Int32
+        let offset: Int64
+        let reason: String
+    }
+
+    private let consumer: KafkaConsumer
+    private let topics: [TopicName]
+    private let sampleLimit: Int
+    private var files: [TopicName: FileHandle] = [:]
+    private var buffers: [TopicName: [UInt8]] = [:]
+    private(set) var counts: [TopicName: Int64] = [:]
+    private(set) var samples: [TopicName: [String]] = [:]
+    private(set) var deadLetters: [DeadLetter] = []
+
+    private let admin: KafkaAdminClient
+
+    init(
+        bootstrap: String, admin: KafkaAdminClient, topics: [TopicName], directory: URL?, samples: Int,
+        logger: Logger
+    ) throws {
+        self.admin = admin
+        consumer = try KafkaConsumer(
+            groupId: "zmart-reader-\(UUID().uuidString)",
+            properties: ["bootstrap.servers": bootstrap, "fetch.wait.max.ms": "50"], logger: logger,
+            onRebalance: { _ in })
+        self.topics = topics
+        sampleLimit = samples
+        if let directory {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for topic in ZMartTopology.outputTopics {
+                let url = directory.appendingPathComponent("\(topic.rawValue).tsv")
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw StreamsError(.invalidConfiguration, "cannot create output file \(url.path)")
+                }
+                files[topic] = try FileHandle(forWritingTo: url)
+                buffers[topic] = []
+            }
+        }
+    }
+
+    deinit {
+        try? consumer.close()
+        for file in files.values { try? file.close() }
+    }
+
+    /// Reads every record up to the ends the partitions have now.
+    /// - Parameters:
+    ///   - starts: The first offset wanted per partition; records before it are skipped.
+    ///   - deadline: When to give up.
+    func readAll(from starts: [TopicPartition: Int64], deadline: ContinuousClock.Instant) throws {
+        var remaining: [TopicPartition: Int64] = [:]
+        for topic in topics {
+            let count = try admin.describeTopics([topic.rawValue], timeout: .seconds(30)).first?.partitions.count ?? 0
+            for partition in 0..<Int32(count) {
+                let marks = try consumer.watermarks(topic: topic, partition: partition, timeout: .seconds(30))
+                let key = TopicPartition(topic: topic, partition: partition)
+                if marks.high > max(marks.low, starts[key] ?? 0) { remaining[key] = marks.high }
+            }
+            counts[topic] = 0
+            samples[topic] = []
+        }
+        try consumer.subscribe(topics.map(\.rawValue))
+        while !remaining.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                throw StreamsError(.timeout, "reading the outputs back did not finish: \(remaining.count) partitions left")
+            }
+            _ = try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) { record in
+                let partition = TopicPartition(topic: record.topic, partition: record.partition)
+                guard let end = remaining[partition], record.offset < end else { return }
+                if record.offset + 1 >= end { remaining[partition] = nil }
+                if record.offset >= starts[partition] ?? 0 { take(record) }
+            }
+            for (topic, buffer) in buffers where buffer.count > 1 << 20 {
+                try files[topic]?.write(contentsOf: buffer)
+                buffers[topic]!.removeAll(keepingCapacity: true)
+            }
+        }
+        for (topic, buffer) in buffers where !buffer.isEmpty { try files[topic]?.write(contentsOf: buffer) }
+    }
+
+    private func take(_ record: ConsumedRecord) {
+        let topic = record.topic
+        counts[topic, default: 0] += 1
+        if topic == ZMartKafkaRun.deadLetterTopic {
+            deadLetters.append(
+                DeadLetter(
+                    partition: record.headers.lastString(DeadLetterHeaders.partition).flatMap(Int32.init) ?? -1,
+                    offset: record.headers.lastString(DeadLetterHeaders.offset).flatMap(Int64.init) ?? -1,
+                    reason: record.headers.lastString(DeadLetterHeaders.message) ?? "cannot be deserialized"))
+            return
+        }
+        if samples[topic, default: []].count < sampleLimit {
+            samples[topic, default: []].append(Self.text(record.key) + "\t" + Self.text(record.value))
+        }
+        if buffers[topic] != nil {
+            if let key = record.key { buffers[topic]!.append(contentsOf: key) }
+            buffers[topic]!.append(0x09)
+            if let value = record.value { buffers[topic]!.append(contentsOf: value) }
+            buffers[topic]!.append(0x0A)
+        }
+    }
+
+    private static func text(_ bytes: UnsafeRawBufferPointer?) -> String {
+        bytes.map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+}
