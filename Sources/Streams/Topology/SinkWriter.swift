@@ -59,18 +59,11 @@ final class SinkWriter<Key, Value> {
     /// value straight into the collector's memory.
     @inlinable
     func write(_ record: Record<Key, Value>, to topic: TopicName, inPlace: Serde<Value>.InPlaceSerializer) throws {
-        keyBuffer.removeAll(keepingCapacity: true)
-        let hasKey: Bool
-        do {
-            hasKey = try key.serialize(record.key, into: &keyBuffer)
-        } catch {
-            throw serializationError(error, topic: topic)
-        }
-        let partition = try choosePartition(record, topic: topic)
-        try keyBuffer.withUnsafeBytes { keyBytes in
+        try withSerializedKey(record.key, topic: topic) { keyBytes in
+            let partition = try choosePartition(record, topic: topic)
             try task.send(
-                topic: topic, partition: partition, key: hasKey ? keyBytes : nil,
-                timestamp: record.timestamp, headers: record.headers
+                topic: topic, partition: partition, key: keyBytes, timestamp: record.timestamp,
+                headers: record.headers
             ) { space in
                 do {
                     return try inPlace(record.value, space)
@@ -79,6 +72,37 @@ final class SinkWriter<Key, Value> {
                 }
             }
         }
+    }
+
+    /// Calls `body` with the serialized key (`nil` for Kafka's null). A key serde that writes
+    /// in place writes into stack memory (keys are short), which skips the key buffer's
+    /// bookkeeping; the buffer is the fallback.
+    @inlinable
+    func withSerializedKey(
+        _ recordKey: Key, topic: TopicName, _ body: (UnsafeRawBufferPointer?) throws -> Void
+    ) throws {
+        if let inPlace = key.inPlaceSerializer, !(key.isNull?(recordKey) ?? false) {
+            let done = try withUnsafeTemporaryAllocation(byteCount: 256, alignment: 16) { space in
+                let count: Int?
+                do {
+                    count = try inPlace(recordKey, space)
+                } catch {
+                    throw serializationError(error, topic: topic)
+                }
+                guard let count else { return false }
+                try body(UnsafeRawBufferPointer(rebasing: space[..<count]))
+                return true
+            }
+            if done { return }
+        }
+        keyBuffer.removeAll(keepingCapacity: true)
+        let hasKey: Bool
+        do {
+            hasKey = try key.serialize(recordKey, into: &keyBuffer)
+        } catch {
+            throw serializationError(error, topic: topic)
+        }
+        try keyBuffer.withUnsafeBytes { keyBytes in try body(hasKey ? keyBytes : nil) }
     }
 
     @usableFromInline
