@@ -62,6 +62,17 @@ final class OutputDrain {
             var count: Int64 = 0
             var topicSamples = samples[topic] ?? []
             for partition in 0..<Int(partitions) {
+                let position = positions[topic]![partition]
+                if file == nil && topicSamples.count >= sampleLimit {
+                    // Nothing to write or sample: count by offsets instead of visiting records.
+                    let first = max(position, try cluster.startOffset(of: topic, partition: Int32(partition)))
+                    let end = try cluster.endOffset(of: topic, partition: Int32(partition))
+                    count += end - first
+                    lost += first - position
+                    positions[topic]![partition] = end
+                    try cluster.deleteRecords(topic: topic, partition: Int32(partition), before: end)
+                    continue
+                }
                 let result = try cluster.consume(
                     topic: topic, partition: Int32(partition), from: positions[topic]![partition], limit: .max
                 ) { record in

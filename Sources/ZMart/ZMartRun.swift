@@ -123,12 +123,10 @@ public struct ZMartRun {
         var summary = Summary()
         summary.partitions = partitions
         summary.threads = options.threads
-        // Line numbers of the records in each partition of `transactions`, by offset.
-        var lineOfOffset = Array(repeating: [Int32](), count: Int(partitions))
+        let feed = FeedState(partitions: partitions)
         let batch = 8192
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let clock = ContinuousClock()
-        var started: ContinuousClock.Instant?
 
         func pump() throws {
             try producer.flush()
@@ -143,50 +141,48 @@ public struct ZMartRun {
             try drain.drain()
         }
         func produce(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, line: Int) throws {
-            if started == nil { started = clock.now }
+            if feed.started == nil { feed.started = clock.now }
             let partition = try producer.sendReturningPartition(
                 topic: ZMartTopology.transactions, key: key, value: value, timestamp: now)
-            lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
-            summary.records += 1
+            feed.lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
+            feed.records += 1
             if producer.pendingRecords >= batch { try pump() }
         }
 
         if let input = options.input {
             let limit = options.records ?? .max
             var splitter = LineSplitter()
-            var malformed: [MalformedLine] = []
             let file = try InputFile(url: input)
             // The clock starts with the first read of the input, not with the first record.
-            started = clock.now
-            var done = false
+            feed.started = clock.now
             // One reused buffer: a fresh one per chunk costs page faults on every read.
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            while !done {
+            while !feed.done {
                 let count = try file.read(into: &chunk)
                 if count == 0 { break }
                 try chunk.withUnsafeBytes { whole in
                     try splitter.feed(UnsafeRawBufferPointer(rebasing: whole[..<count])) { line in
-                        guard !done else { return }
+                        guard !feed.done else { return }
                         switch line {
                         case .record(let number, let key, let value):
                             try produce(key: key, value: value, line: number)
                         case .malformed(let number, let reason):
-                            if started == nil { started = clock.now }
-                            malformed.append(MalformedLine(line: number, reason: reason))
+                            if feed.started == nil { feed.started = clock.now }
+                            feed.malformed.append(MalformedLine(line: number, reason: reason))
                         }
-                        if summary.records + malformed.count >= limit { done = true }
+                        if feed.records + feed.malformed.count >= limit { feed.done = true }
                     }
                 }
             }
-            if !done {
+            if !feed.done {
                 try splitter.finish { line in
                     switch line {
                     case .record(let number, let key, let value): try produce(key: key, value: value, line: number)
-                    case .malformed(let number, let reason): malformed.append(MalformedLine(line: number, reason: reason))
+                    case .malformed(let number, let reason): feed.malformed.append(MalformedLine(line: number, reason: reason))
                     }
                 }
             }
-            summary.malformedLines = malformed
+            summary.malformedLines = feed.malformed
         } else {
             var generator = PurchaseGenerator(seed: options.seed)
             let encoder = FastJSONEncoder()
@@ -207,7 +203,9 @@ public struct ZMartRun {
         try pump()
         try streams.close()
         try drain.finish()
-        let elapsed = started.map { clock.now - $0 } ?? .zero
+        let elapsed = feed.started.map { clock.now - $0 } ?? .zero
+        summary.records = feed.records
+        let lineOfOffset = feed.lineOfOffset
 
         // Records the deserializer rejected are malformed lines too: find their numbers.
         for failure in failures.entries {
@@ -224,6 +222,26 @@ public struct ZMartRun {
         summary.lostRecords = drain.lost + streams.lostRecords
         summary.peakRSSBytes = peakResidentSetBytes()
         return summary
+    }
+}
+
+/// What the feeding loop updates per input line, in a class rather than in local vars: the
+/// closures that feed records capture it, and captured vars would be checked for exclusive
+/// access at run time on every line. Used by one thread, with no overlapping accesses.
+private final class FeedState {
+    /// When the clock started: the first read of the input file, or the first record.
+    @exclusivity(unchecked) var started: ContinuousClock.Instant?
+    /// Input records produced.
+    @exclusivity(unchecked) var records = 0
+    /// Line numbers of the records in each partition of `transactions`, by offset.
+    @exclusivity(unchecked) var lineOfOffset: [[Int32]]
+    /// Lines skipped by the reader.
+    @exclusivity(unchecked) var malformed: [ZMartRun.MalformedLine] = []
+    /// Whether the line limit was reached.
+    @exclusivity(unchecked) var done = false
+
+    init(partitions: Int32) {
+        lineOfOffset = Array(repeating: [], count: Int(partitions))
     }
 }
 

@@ -102,6 +102,36 @@ extension FastJSONEncoder {
         }
     }
 
+    /// Encodes a ``FastJSONCodable`` value as compact JSON at the start of `space`, when it fits.
+    ///
+    /// The bytes are the same as `encode(_:into:)` appends. This is what a sink uses to write
+    /// a value straight into an output log, with no intermediate buffer.
+    ///
+    /// ```swift
+    /// let count = try withUnsafeTemporaryAllocation(byteCount: 512, alignment: 1) { space in
+    ///     try FastJSONEncoder().encode(purchase, inPlace: space)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - value: The value to encode.
+    ///   - space: Where to write the JSON bytes.
+    /// - Returns: The number of bytes written, or `nil` if the JSON does not fit in `space` (its
+    ///   content is then unspecified).
+    /// - Throws: ``JSONCodingError`` from the value's `writeJSON(to:)`.
+    @inlinable
+    public func encode<T: FastJSONCodable>(
+        _ value: T, inPlace space: UnsafeMutableRawBufferPointer
+    ) throws(JSONCodingError) -> Int? {
+        guard let base = space.baseAddress, space.count > 0 else { return nil }
+        var writer = JSONWriter(scratch: UnsafeMutableBufferPointer(
+            start: base.bindMemory(to: UInt8.self, capacity: space.count), count: space.count))
+        try value.writeJSON(to: &writer)
+        if writer.used == 0 { writer.putEmptyObject() }
+        // A writer that outgrew the space moved to memory of its own: the JSON did not fit.
+        return writer.ownsBase ? nil : writer.used
+    }
+
     /// Encodes a ``FastJSONCodable`` value as compact JSON with its ``FastJSONCodable/writeJSON(to:)``.
     ///
     /// ```swift

@@ -161,8 +161,8 @@ enum ISO8601 {
     static func format(_ date: Date, into out: UnsafeMutablePointer<UInt8>) -> Int? {
         let t = date.timeIntervalSinceReferenceDate
         guard t.isFinite else { return nil }
-        let msRef = (t * 1000).rounded()
-        guard abs(msRef) < 1e15 else { return nil }
+        guard abs(t * 1000) < 1e15 else { return nil }
+        let msRef = JSONNumberFormatting.roundedSmall(t * 1000)
         let ms1970 = Int64(msRef) + referenceOffset * 1000
         var days = ms1970 / 86_400_000
         var msOfDay = ms1970 % 86_400_000

@@ -50,6 +50,15 @@ enum JSONNumberFormatting {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ]
 
+    /// `x.rounded()` (half away from zero) for |x| < 2^53, without the libm call `rounded()`
+    /// makes: truncation to an integer is exact there, and so is `x - truncated`.
+    @inline(__always)
+    static func roundedSmall(_ x: Double) -> Double {
+        let t = Double(Int64(x))
+        let d = x - t
+        return d >= 0.5 ? t + 1 : (d <= -0.5 ? t - 1 : t)
+    }
+
     /// Writes the shortest decimal form of `v` that parses back to exactly `v`.
     /// Returns `nil` (writing nothing) for infinities and NaN.
     @inline(__always)
@@ -64,7 +73,7 @@ enum JSONNumberFormatting {
                 let p = powersOfTen[k]
                 let scaled = a * p
                 if scaled >= 9.007_199_254_740_992e15 { break }
-                let m = scaled.rounded()
+                let m = roundedSmall(scaled)
                 var hit: Double = 0
                 if m / p == a {
                     hit = m

@@ -51,8 +51,12 @@ public final class ProcessorContext<KeyOut, ValueOut> {
     /// - Throws: The first error a child throws.
     @inlinable
     public func forward(_ record: Record<KeyOut, ValueOut>) throws {
-        for child in children {
-            try child.receive(record)
+        // Through the buffer, the children are borrowed: a `for child in children` loop
+        // retains and releases every child and its closure for every record.
+        try children.withUnsafeBufferPointer { children in
+            for index in children.indices {
+                try children[index].receive(record)
+            }
         }
     }
 

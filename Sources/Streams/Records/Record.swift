@@ -14,7 +14,10 @@ public struct Record<Key, Value> {
     /// The record's value.
     public let value: Value
     /// Event time in milliseconds since the Unix epoch.
-    public let timestamp: Int64
+    @inlinable public var timestamp: Int64 { _timestamp }
+    /// Stored `var` so that a source can stamp the record it built in place (a new record
+    /// would copy the key, value, headers and metadata).
+    @usableFromInline var _timestamp: Int64
     /// The record's headers.
     public let headers: Headers
     /// The source topic, partition and offset, where known.
@@ -34,7 +37,7 @@ public struct Record<Key, Value> {
     ) {
         self.key = key
         self.value = value
-        self.timestamp = timestamp
+        self._timestamp = timestamp
         self.headers = headers
         self.metadata = metadata
     }

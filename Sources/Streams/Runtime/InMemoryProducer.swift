@@ -80,18 +80,7 @@ public final class InMemoryProducer: RecordCollector {
         timestamp: Int64, headers: Headers = Headers()
     ) throws -> Int32 {
         let buffer = try buffer(for: topic)
-        let target: Int32
-        if let partition {
-            guard (0..<buffer.partitionCount).contains(partition) else {
-                throw StreamsError(.production, "partition \(partition) of topic \(topic) does not exist")
-            }
-            target = partition
-        } else if let key {
-            target = Murmur2.partition(forKey: key, partitionCount: buffer.partitionCount)
-        } else {
-            buffer.roundRobin = (buffer.roundRobin + 1) % buffer.partitionCount
-            target = buffer.roundRobin
-        }
+        let target = try self.partition(in: buffer, topic: topic, explicit: partition, key: key)
         let size = (key?.count ?? 0) + (value?.count ?? 0)
         let index = Int(target)
         if buffer.partitions[index].last?.fits(size) != true {
@@ -101,6 +90,57 @@ public final class InMemoryProducer: RecordCollector {
         segment.append(key: key, value: value, timestamp: timestamp, headers: headers.isEmpty ? nil : headers)
         pending += 1
         return target
+    }
+
+    /// Buffers one record whose value `writeValue` serializes straight into the producer's
+    /// log segment, after the key: the value's bytes are written once and never copied again.
+    ///
+    /// A value too large for a segment is serialized into temporary memory first.
+    /// - Throws: ``StreamsError`` for an unknown topic or partition, or what `writeValue`
+    ///   throws (nothing is buffered then).
+    package func send(
+        topic: TopicName, partition: Int32?, key: UnsafeRawBufferPointer?, timestamp: Int64,
+        headers: Headers, writingValue writeValue: (UnsafeMutableRawBufferPointer) throws -> Int?
+    ) throws {
+        let buffer = try buffer(for: topic)
+        let target = try self.partition(in: buffer, topic: topic, explicit: partition, key: key)
+        let index = Int(target)
+        if let segment = buffer.partitions[index].last,
+            try segment.append(key: key, timestamp: timestamp, headers: headers, writingValue: writeValue)
+        {
+            pending += 1
+            return
+        }
+        // The current segment is full: the record goes to a fresh one, which later records
+        // fill too.
+        let fresh = cluster.pool.take(forRecordOf: key?.count ?? 0)
+        buffer.partitions[index].append(fresh)
+        if try fresh.append(key: key, timestamp: timestamp, headers: headers, writingValue: writeValue) {
+            pending += 1
+            return
+        }
+        try sendSerializingFirst(
+            topic: topic, partition: target, key: key, timestamp: timestamp, headers: headers,
+            writingValue: writeValue)
+    }
+
+    /// The partition a record goes to: `explicit` if given (checked), else murmur2 of the key,
+    /// else round-robin.
+    @inline(__always)
+    private func partition(
+        in buffer: TopicBuffer, topic: TopicName, explicit: Int32?, key: UnsafeRawBufferPointer?
+    ) throws -> Int32 {
+        if let explicit {
+            guard (0..<buffer.partitionCount).contains(explicit) else {
+                throw StreamsError(.production, "partition \(explicit) of topic \(topic) does not exist")
+            }
+            return explicit
+        } else if let key {
+            return Murmur2.partition(forKey: key, partitionCount: buffer.partitionCount)
+        } else {
+            buffer.roundRobin = (buffer.roundRobin + 1) % buffer.partitionCount
+            return buffer.roundRobin
+        }
     }
 
     /// Writes every buffered record to the cluster, one lock per partition.

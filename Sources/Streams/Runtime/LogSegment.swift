@@ -81,6 +81,33 @@ final class LogSegment: @unchecked Sendable {
         written += 1
     }
 
+    /// Appends one record whose value `writeValue` writes straight into the segment's free
+    /// memory, after the key; the caller owns the segment (a producer filling it).
+    /// - Returns: `false`, appending nothing, if the record does not fit.
+    func append(
+        key: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers,
+        writingValue writeValue: (UnsafeMutableRawBufferPointer) throws -> Int?
+    ) rethrows -> Bool {
+        let keyLength = key?.count ?? 0
+        guard written < entryCapacity, usedBytes &+ keyLength <= byteCapacity else { return false }
+        let valueStart = usedBytes &+ keyLength
+        let space = UnsafeMutableRawBufferPointer(start: bytes + valueStart, count: byteCapacity &- valueStart)
+        guard let valueLength = try writeValue(space) else { return false }
+        precondition(valueLength >= 0 && valueLength <= space.count, "a value writer reported \(valueLength) bytes written in \(space.count)")
+        if let key, let base = key.baseAddress, keyLength > 0 {
+            (bytes + usedBytes).copyMemory(from: base, byteCount: keyLength)
+        }
+        let hasHeaders = !headers.isEmpty
+        if hasHeaders { self.headers[written] = headers }
+        (entries + written).initialize(
+            to: Entry(
+                keyStart: usedBytes, keyLength: key == nil ? -1 : keyLength, valueStart: valueStart,
+                valueLength: valueLength, timestamp: timestamp, hasHeaders: hasHeaders))
+        usedBytes = valueStart &+ valueLength
+        written += 1
+        return true
+    }
+
     func key(of entry: Entry) -> UnsafeRawBufferPointer? {
         entry.keyLength < 0 ? nil : UnsafeRawBufferPointer(start: bytes + entry.keyStart, count: entry.keyLength)
     }

@@ -113,6 +113,18 @@ extension TaskContext {
             topic: topic, partition: partition, key: key, value: value, timestamp: timestamp, headers: headers)
     }
 
+    /// Hands a record to the runtime's collector, which has `writeValue` serialize the value
+    /// straight into its own memory.
+    @usableFromInline
+    func send(
+        topic: TopicName, partition: Int32?, key: UnsafeRawBufferPointer?, timestamp: Int64,
+        headers: Headers, writingValue writeValue: (UnsafeMutableRawBufferPointer) throws -> Int?
+    ) throws {
+        try collector.send(
+            topic: topic, partition: partition, key: key, timestamp: timestamp, headers: headers,
+            writingValue: writeValue)
+    }
+
     /// The number of partitions of an output topic.
     @usableFromInline
     func partitionCount(of topic: TopicName) throws -> Int32 {

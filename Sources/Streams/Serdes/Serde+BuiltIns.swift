@@ -19,6 +19,14 @@ extension Serde where Value == String {
                         .deserialization, "invalid UTF-8 in a \(bytes.count)-byte string")
                 }
                 return string
+            },
+            serializeInPlace: { value, space in
+                var value = value
+                return value.withUTF8 { utf8 in
+                    guard utf8.count <= space.count else { return nil }
+                    if let base = utf8.baseAddress { space.baseAddress!.copyMemory(from: base, byteCount: utf8.count) }
+                    return utf8.count
+                }
             }
         )
     }
@@ -63,7 +71,14 @@ extension Serde where Value == [UInt8] {
         Serde(
             name: "bytes",
             serialize: { value, buffer in buffer.append(contentsOf: value) },
-            deserialize: { bytes in Array(bytes) }
+            deserialize: { bytes in Array(bytes) },
+            serializeInPlace: { value, space in
+                guard value.count <= space.count else { return nil }
+                value.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress { space.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+                }
+                return value.count
+            }
         )
     }
 }
@@ -110,6 +125,8 @@ extension Serde where Value: FastJSONCodable & SendableMetatype {
     /// bytes as the `Codable` path, written and read without Codable's containers.
     ///
     /// Adopt ``FastJSONCodable`` for types on a hot path; everything else works unchanged.
+    /// Sinks write the JSON straight into the output topic's memory (see
+    /// ``Serde/InPlaceSerializer``).
     /// - Parameter type: The value type.
     @inlinable
     public static func json(_ type: Value.Type = Value.self) -> Serde<Value> {
@@ -118,7 +135,8 @@ extension Serde where Value: FastJSONCodable & SendableMetatype {
         return Serde(
             name: "json<\(Value.self)>",
             serialize: { value, buffer in try encoder.encode(value, into: &buffer) },
-            deserialize: { bytes in try decoder.decode(Value.self, from: bytes) }
+            deserialize: { bytes in try decoder.decode(Value.self, from: bytes) },
+            serializeInPlace: { value, space in try encoder.encode(value, inPlace: space) }
         )
     }
 }

@@ -17,11 +17,20 @@ public struct Serde<Value>: Sendable {
     public typealias Serializer = @Sendable (_ value: Value, _ buffer: inout [UInt8]) throws -> Void
     /// Reads a value from bytes.
     public typealias Deserializer = @Sendable (_ bytes: UnsafeRawBufferPointer) throws -> Value
+    /// Writes the bytes of a value at the start of `space` and returns their count, or returns
+    /// `nil` when they do not fit (what it wrote is then ignored, and it may be called again
+    /// with more room). It never sees Kafka's null.
+    public typealias InPlaceSerializer =
+        @Sendable (_ value: Value, _ space: UnsafeMutableRawBufferPointer) throws -> Int?
 
     @usableFromInline let serializer: Serializer
     @usableFromInline let deserializer: Deserializer
     @usableFromInline let nullValue: (@Sendable () -> Value)?
     @usableFromInline let isNull: (@Sendable (Value) -> Bool)?
+    /// Writes a value straight into memory it is given (a producer's log segment), so a sink
+    /// copies its bytes once rather than three times; `nil` for serdes without one, which
+    /// go through ``serialize(_:into:)``. See ``InPlaceSerializer``.
+    @usableFromInline let inPlaceSerializer: InPlaceSerializer?
     /// A short name shown in topology descriptions and errors, e.g. `string` or `json<Purchase>`.
     public let name: String
 
@@ -41,18 +50,55 @@ public struct Serde<Value>: Sendable {
         self.deserializer = deserialize
         self.nullValue = nil
         self.isNull = nil
+        self.inPlaceSerializer = nil
+    }
+
+    /// Creates a serde that can also write values straight into a sink's output memory.
+    ///
+    /// Sinks use `serializeInPlace` and give it the free space of the log segment the record
+    /// goes to, which saves copying the bytes through an intermediate buffer; it must produce
+    /// the same bytes as `serialize`.
+    ///
+    /// ```swift
+    /// let raw = Serde<[UInt8]>(
+    ///     name: "raw",
+    ///     serialize: { value, buffer in buffer.append(contentsOf: value) },
+    ///     deserialize: { Array($0) },
+    ///     serializeInPlace: { value, space in
+    ///         guard value.count <= space.count else { return nil }
+    ///         space.copyBytes(from: value)
+    ///         return value.count
+    ///     })
+    /// ```
+    /// - Parameters:
+    ///   - name: A short name for descriptions and errors.
+    ///   - serialize: Appends the bytes of a value to a buffer; throws if it cannot.
+    ///   - deserialize: Reads a value from bytes, as in ``init(name:serialize:deserialize:)``.
+    ///   - serializeInPlace: Writes the bytes of a value at the start of the space it is given
+    ///     and returns their count, or `nil` if they do not fit.
+    public init(
+        name: String,
+        serialize: @escaping Serializer,
+        deserialize: @escaping Deserializer,
+        serializeInPlace: @escaping InPlaceSerializer
+    ) {
+        self.init(
+            name: name, serializer: serialize, deserializer: deserialize, nullValue: nil, isNull: nil,
+            inPlaceSerializer: serializeInPlace)
     }
 
     @usableFromInline
     init(
         name: String, serializer: @escaping Serializer, deserializer: @escaping Deserializer,
-        nullValue: (@Sendable () -> Value)?, isNull: (@Sendable (Value) -> Bool)?
+        nullValue: (@Sendable () -> Value)?, isNull: (@Sendable (Value) -> Bool)?,
+        inPlaceSerializer: InPlaceSerializer? = nil
     ) {
         self.name = name
         self.serializer = serializer
         self.deserializer = deserializer
         self.nullValue = nullValue
         self.isNull = isNull
+        self.inPlaceSerializer = inPlaceSerializer
     }
 
     /// Serializes a value.
@@ -100,6 +146,13 @@ public struct Serde<Value>: Sendable {
     public var optional: Serde<Value?> {
         let serializer = self.serializer
         let deserializer = self.deserializer
+        var optionalInPlace: Serde<Value?>.InPlaceSerializer? = nil
+        if let inPlace = self.inPlaceSerializer {
+            optionalInPlace = { value, space in
+                guard let value else { return 0 }
+                return try inPlace(value, space)
+            }
+        }
         return Serde<Value?>(
             name: name + "?",
             serializer: { value, buffer in
@@ -107,7 +160,8 @@ public struct Serde<Value>: Sendable {
             },
             deserializer: { bytes in try deserializer(bytes) },
             nullValue: { nil },
-            isNull: { $0 == nil }
+            isNull: { $0 == nil },
+            inPlaceSerializer: optionalInPlace
         )
     }
 }

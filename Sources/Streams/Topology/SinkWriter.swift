@@ -28,6 +28,9 @@ final class SinkWriter<Key, Value> {
 
     @inlinable
     func write(_ record: Record<Key, Value>, to topic: TopicName) throws {
+        if let inPlace = value.inPlaceSerializer, !(value.isNull?(record.value) ?? false) {
+            return try write(record, to: topic, inPlace: inPlace)
+        }
         keyBuffer.removeAll(keepingCapacity: true)
         valueBuffer.removeAll(keepingCapacity: true)
         let hasKey: Bool
@@ -41,6 +44,78 @@ final class SinkWriter<Key, Value> {
                 location: task.currentMetadata, node: node,
                 underlying: error)
         }
+        let partition = try choosePartition(record, topic: topic)
+        try keyBuffer.withUnsafeBytes { keyBytes in
+            try valueBuffer.withUnsafeBytes { valueBytes in
+                try task.send(
+                    topic: topic, partition: partition, key: hasKey ? keyBytes : nil,
+                    value: hasValue ? valueBytes : nil, timestamp: record.timestamp,
+                    headers: record.headers)
+            }
+        }
+    }
+
+    /// Writes a record whose value serde writes in place: the key is serialized here, the
+    /// value straight into the collector's memory.
+    @inlinable
+    func write(_ record: Record<Key, Value>, to topic: TopicName, inPlace: Serde<Value>.InPlaceSerializer) throws {
+        try withSerializedKey(record.key, topic: topic) { keyBytes in
+            let partition = try choosePartition(record, topic: topic)
+            try task.send(
+                topic: topic, partition: partition, key: keyBytes, timestamp: record.timestamp,
+                headers: record.headers
+            ) { space in
+                do {
+                    return try inPlace(record.value, space)
+                } catch {
+                    throw serializationError(error, topic: topic)
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the serialized key (`nil` for Kafka's null). A key serde that writes
+    /// in place writes into stack memory (keys are short), which skips the key buffer's
+    /// bookkeeping; the buffer is the fallback.
+    @inlinable
+    func withSerializedKey(
+        _ recordKey: Key, topic: TopicName, _ body: (UnsafeRawBufferPointer?) throws -> Void
+    ) throws {
+        if let inPlace = key.inPlaceSerializer, !(key.isNull?(recordKey) ?? false) {
+            let done = try withUnsafeTemporaryAllocation(byteCount: 256, alignment: 16) { space in
+                let count: Int?
+                do {
+                    count = try inPlace(recordKey, space)
+                } catch {
+                    throw serializationError(error, topic: topic)
+                }
+                guard let count else { return false }
+                try body(UnsafeRawBufferPointer(rebasing: space[..<count]))
+                return true
+            }
+            if done { return }
+        }
+        keyBuffer.removeAll(keepingCapacity: true)
+        let hasKey: Bool
+        do {
+            hasKey = try key.serialize(recordKey, into: &keyBuffer)
+        } catch {
+            throw serializationError(error, topic: topic)
+        }
+        try keyBuffer.withUnsafeBytes { keyBytes in try body(hasKey ? keyBytes : nil) }
+    }
+
+    @usableFromInline
+    func serializationError(_ error: any Error, topic: TopicName) -> StreamsError {
+        StreamsError(
+            .serialization, "cannot serialize a record for topic \(topic)",
+            location: task.currentMetadata, node: node,
+            underlying: error)
+    }
+
+    /// The partitioner's choice for a record, checked; `nil` without a partitioner.
+    @inlinable
+    func choosePartition(_ record: Record<Key, Value>, topic: TopicName) throws -> Int32? {
         var partition: Int32? = nil
         if let partitioner {
             let count = try task.partitionCount(of: topic)
@@ -52,13 +127,6 @@ final class SinkWriter<Key, Value> {
                     location: task.currentMetadata, node: node)
             }
         }
-        try keyBuffer.withUnsafeBytes { keyBytes in
-            try valueBuffer.withUnsafeBytes { valueBytes in
-                try task.send(
-                    topic: topic, partition: partition, key: hasKey ? keyBytes : nil,
-                    value: hasValue ? valueBytes : nil, timestamp: record.timestamp,
-                    headers: record.headers)
-            }
-        }
+        return partition
     }
 }

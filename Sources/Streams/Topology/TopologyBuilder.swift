@@ -60,18 +60,13 @@ public struct TopologyBuilder: Sendable {
                             try task.handleDeserializationFailure(error, part: "value", raw: raw, node: name)
                             return
                         }
-                        let record = Record(
+                        var record = Record(
                             key: recordKey, value: recordValue, timestamp: raw.timestamp,
                             headers: raw.headers, metadata: raw.metadata)
-                        // Two branches rather than `map ?? record`: that form copies the record.
-                        if let timestamps {
-                            let stamped = record.withTimestamp(timestamps.extract(record))
-                            task.observe(timestamp: stamped.timestamp)
-                            try context.forward(stamped)
-                        } else {
-                            task.observe(timestamp: record.timestamp)
-                            try context.forward(record)
-                        }
+                        // Stamped in place: `withTimestamp` would copy the whole record.
+                        if let timestamps { record._timestamp = timestamps.extract(record) }
+                        task.observe(timestamp: record.timestamp)
+                        try context.forward(record)
                     })
                 }))
     }
