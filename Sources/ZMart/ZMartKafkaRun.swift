@@ -16,8 +16,9 @@ public struct ZMartKafkaRun {
         public var brokers = 3
         /// Application instances sharing the partitions.
         public var instances = 1
-        /// How often each instance commits.
-        public var commitInterval: Duration = .milliseconds(200)
+        /// How often each instance commits (Kafka Streams' default, 30 s); the run asks for a
+        /// commit once every input record has been processed.
+        public var commitInterval: Duration = .seconds(30)
         /// Also run the bare librdkafka pass-through on the same broker (for `--bench`).
         public var passthrough = false
         /// How long the run may take before it fails.
@@ -37,6 +38,8 @@ public struct ZMartKafkaRun {
         public var seconds = 0.0
         /// Records per second.
         public var recordsPerSecond = 0.0
+        /// Input records the cluster had deleted before the pass-through read them.
+        public var lostRecords: Int64 = 0
     }
 
     /// The dead-letter topic: records of `transactions` that are not a purchase, card numbers
@@ -64,10 +67,12 @@ public struct ZMartKafkaRun {
     }
 
     /// The partitions each topic gets: enough that no partition outgrows the embedded cluster's
-    /// retention (~5 MiB each; 4 MiB are planned), and at least ``ZMartRun/Options/partitions``.
+    /// retention (~5 MiB each), and at least ``ZMartRun/Options/partitions``. 2 MiB are
+    /// planned per partition: keys do not spread evenly and the cluster counts its own
+    /// overhead.
     static func partitions(for options: ZMartRun.Options, embedded: Bool) -> Int32 {
         guard embedded else { return options.partitions }
-        let needed = (ZMartInput.estimatedBytes(options) + (4 << 20) - 1) / (4 << 20)
+        let needed = (ZMartInput.estimatedBytes(options) + (2 << 20) - 1) / (2 << 20)
         return max(options.partitions, Int32(clamping: needed))
     }
 
@@ -132,9 +137,17 @@ public struct ZMartKafkaRun {
             }
         }
         let lineOfOffset: [[Int32]]
-        if kafka.instances == 1 {
-            // Input first: the application's rate is then measured on its own.
+        var passthrough: Passthrough?
+        if kafka.instances == 1 || kafka.passthrough {
+            // Input first: the application's rate is then measured on its own. The
+            // pass-through reads the same input on the same broker before the application
+            // starts, so neither runs while the other does.
             lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
+            if kafka.passthrough {
+                passthrough = try runPassthrough(
+                    bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
+                    records: summary.records, deadline: deadline)
+            }
             try startInstances()
         } else {
             // Every member joins before the input arrives, so the partitions are shared from
@@ -186,12 +199,6 @@ public struct ZMartKafkaRun {
         summary.malformedLines.sort { $0.line < $1.line }
         summary.malformed = summary.malformedLines.count
 
-        var passthrough: Passthrough?
-        if kafka.passthrough {
-            passthrough = try runPassthrough(
-                bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
-                records: summary.records, deadline: deadline)
-        }
         summary.peakRSSBytes = peakResidentSetBytes()
         return (summary, passthrough)
     }
@@ -242,10 +249,24 @@ public struct ZMartKafkaRun {
                 topic: partition.topic, partition: partition.partition, timeout: .seconds(30)
             ).high
         }
+        let total = ends.values.reduce(0, +) - (try all.map {
+            try probe.committed([$0], timeout: .seconds(30))[$0] ?? 0
+        }.reduce(0, +))
         while true {
             if let failed = instances.first(where: { $0.state == .error }) {
                 throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
             }
+            let processed = instances.reduce(0) { $0 + $1.processedRecords + $1.lostRecords }
+            if processed < total {
+                // Cheap to watch; the committed offsets are asked for once all is processed.
+                guard ContinuousClock.now < deadline else {
+                    throw StreamsError(
+                        .timeout, "ZMart did not finish within \(kafka.timeout): \(processed) of \(total) input records processed")
+                }
+                Thread.sleep(forTimeInterval: 0.005)
+                continue
+            }
+            for instance in instances { instance.requestCommit() }
             let committed = try probe.committed(all, timeout: .seconds(30))
             let behind = all.reduce(Int64(0)) { $0 + max(0, ends[$1]! - (committed[$1] ?? 0)) }
             if behind == 0 { return }
@@ -274,15 +295,24 @@ public struct ZMartKafkaRun {
         defer { try? consumer.close() }
         let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: options.logger)
         defer { try? producer.close(timeout: .seconds(30)) }
+        // Until the end each partition has now: the records the application read.
+        var remaining: [Int32: Int64] = [:]
+        var lost: Int64 = 0
+        for partition in 0..<partitions {
+            let marks = try consumer.watermarks(topic: ZMartTopology.transactions, partition: partition, timeout: .seconds(30))
+            if marks.high > marks.low { remaining[partition] = marks.high }
+            lost += marks.low
+        }
         try consumer.subscribe([ZMartTopology.transactions.rawValue])
         var consumed = 0
         var first: DispatchTime?
-        while consumed < records {
+        while !remaining.isEmpty {
             guard ContinuousClock.now < deadline else {
                 throw StreamsError(.timeout, "the pass-through did not finish: \(consumed) of \(records) records")
             }
             consumed += try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) { record in
                 if first == nil { first = .now() }
+                if let end = remaining[record.partition], record.offset + 1 >= end { remaining[record.partition] = nil }
                 for target in targets {
                     try producer.send(
                         topic: target, partition: nil, key: record.key, value: record.value,
@@ -295,6 +325,7 @@ public struct ZMartKafkaRun {
         let end = DispatchTime.now()
         var result = Passthrough()
         result.records = consumed
+        result.lostRecords = lost
         if let first {
             result.seconds = Double(end.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
             result.recordsPerSecond = Double(consumed) / result.seconds
@@ -343,7 +374,8 @@ final class OutputReader {
         sampleLimit = samples
         if let directory {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for topic in ZMartTopology.outputTopics {
+            // The dead-letter topic too: its records are masked like every output.
+            for topic in topics {
                 let url = directory.appendingPathComponent("\(topic.rawValue).tsv")
                 guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
                     throw StreamsError(.invalidConfiguration, "cannot create output file \(url.path)")
@@ -403,16 +435,23 @@ final class OutputReader {
                     partition: record.headers.lastString(DeadLetterHeaders.partition).flatMap(Int32.init) ?? -1,
                     offset: record.headers.lastString(DeadLetterHeaders.offset).flatMap(Int64.init) ?? -1,
                     reason: record.headers.lastString(DeadLetterHeaders.message) ?? "cannot be deserialized"))
-            return
-        }
-        if samples[topic, default: []].count < sampleLimit {
+        } else if samples[topic, default: []].count < sampleLimit {
             samples[topic, default: []].append(Self.text(record.key) + "\t" + Self.text(record.value))
         }
         if buffers[topic] != nil {
-            if let key = record.key { buffers[topic]!.append(contentsOf: key) }
-            buffers[topic]!.append(0x09)
-            if let value = record.value { buffers[topic]!.append(contentsOf: value) }
-            buffers[topic]!.append(0x0A)
+            // Outputs are compact JSON; a dead-letter value is whatever arrived, so control
+            // bytes (a TAB or line break inside it) become spaces to keep one record a line.
+            let clean = topic == ZMartKafkaRun.deadLetterTopic
+            for (bytes, last) in [(record.key, false), (record.value, true)] {
+                if let bytes {
+                    if clean {
+                        buffers[topic]!.append(contentsOf: bytes.lazy.map { $0 < 0x20 ? 0x20 : $0 })
+                    } else {
+                        buffers[topic]!.append(contentsOf: bytes)
+                    }
+                }
+                buffers[topic]!.append(last ? 0x0A : 0x09)
+            }
         }
     }
 

@@ -128,6 +128,14 @@ struct ZMartCommandTests {
             }
             assertNoRawCard(text, "\(topic).tsv")
         }
+        if runtime.isEmpty {
+            // On Kafka, the lines the deserializer rejected (4, 7, 8) went to the dead-letter
+            // topic, card numbers masked.
+            let dead = try String(contentsOf: outputs.appendingPathComponent("transactions-dlq.tsv"), encoding: .utf8)
+            #expect(dead.split(separator: "\n").count == 3)
+            #expect(dead.contains("C-5\t"))
+            assertNoRawCard(dead, "transactions-dlq.tsv")
+        }
         let purchases = try String(contentsOf: outputs.appendingPathComponent("purchases.tsv"), encoding: .utf8)
         #expect(purchases.contains("xxxx-xxxx-xxxx-5100"))
         #expect(purchases.contains("xxxx xxxx xxxx 1111"))

@@ -62,6 +62,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     private let producer: KafkaProducer
     private let collector: KafkaRecordCollector
     private let stopRequested = Atomic<Bool>(false)
+    private let commitRequested = Atomic<Bool>(false)
     private let assigned = Mutex<[TopicPartition]>([])
     /// Which sub-topology reads each topic (by its name on the cluster).
     private let subtopologyOf: [TopicName: Int]
@@ -91,7 +92,10 @@ final class KafkaStreamThread: @unchecked Sendable {
         }
         self.subtopologyOf = subtopologyOf
 
-        var producerProperties = streams.kafka.common.merging(streams.kafka.producerProperties) { _, new in new }
+        // Kafka Streams' own producer default: batches wait up to 100 ms to fill (commits flush
+        // them anyway), which costs the brokers and the client far fewer requests.
+        var producerProperties = ["linger.ms": "100"].merging(streams.kafka.common) { _, new in new }
+            .merging(streams.kafka.producerProperties) { _, new in new }
         let threadName = name
         producerProperties["client.id"] = producerProperties["client.id"].map { "\($0)-\(threadName)-producer" } ?? "\(threadName)-producer"
         producer = try KafkaProducer(properties: producerProperties, logger: logger)
@@ -111,6 +115,9 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     /// The input partitions the thread owns now.
     var assignedPartitions: [TopicPartition] { assigned.withLock { $0 } }
+
+    /// Asks the thread to commit after its current batch.
+    func requestCommit() { commitRequested.store(true, ordering: .relaxed) }
 
     /// Asks the thread to finish after its current batch.
     func requestStop() { stopRequested.store(true, ordering: .relaxed) }
@@ -132,7 +139,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 if count > 0 { counters.processed.add(count, ordering: .relaxed) }
                 producer.poll(timeoutMilliseconds: 0)
                 let now = streams.clock()
-                var commitAsked = false
+                var commitAsked = commitRequested.exchange(false, ordering: .relaxed)
                 for task in tasks.values {
                     try task.punctuateWallClock(now: now)
                     if task.takeCommitRequest() { commitAsked = true }

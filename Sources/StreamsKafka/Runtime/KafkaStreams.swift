@@ -271,6 +271,12 @@ public final class KafkaStreams: Sendable {
         }
     }
 
+    /// Asks every stream thread to commit at its next turn instead of waiting for the commit
+    /// interval (as a processor's `context.commit()` does for its task).
+    public func requestCommit() {
+        for thread in threads { thread.requestCommit() }
+    }
+
     /// Blocks until the state is `state` or the deadline passes.
     /// - Returns: Whether the state was reached.
     @discardableResult
