@@ -297,3 +297,121 @@ struct KafkaStreamsTests {
         #expect(try Support.committedTotal(group: "service", topic: "in", partitions: 2, bootstrap: bootstrap) == 500)
     }
 }
+
+@Suite("KafkaStreams: partition groups, production errors, secrets", .serialized)
+struct KafkaStreamsMoreTests {
+    typealias Support = RuntimeTestSupport
+
+    @Test func coPartitionedTopicsOfOneSubtopologyStayTogetherAcrossInstances() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)
+        for topic in ["left", "right", "merged"] { try cluster.createTopic(topic, partitions: 4, replicationFactor: 1) }
+        let bootstrap = cluster.bootstrapServers
+        let builder = StreamsBuilder()
+        let left = builder.stream("left", Consumed(key: .string, value: .string))
+        let right = builder.stream("right", Consumed(key: .string, value: .string))
+        left.merge(right).to("merged", Produced(key: .string, value: .string))
+        let topology = try builder.build()
+        let (config, kafka) = Support.configs("grouped", bootstrap: bootstrap)
+        let first = try KafkaStreams(topology: topology, config: config, kafka: kafka)
+        defer { first.close() }
+        let second = try KafkaStreams(topology: topology, config: config, kafka: kafka)
+        defer { second.close() }
+        try first.start()
+        try second.start()
+        try Support.waitUntil("both instances own partitions") {
+            first.state == .running && second.state == .running
+                && !first.assignedPartitions.isEmpty && !second.assignedPartitions.isEmpty
+                && first.assignedPartitions.count + second.assignedPartitions.count == 8
+        }
+        // Each member owns partition p of `left` exactly when it owns partition p of `right`.
+        for instance in [first, second] {
+            let owned = instance.assignedPartitions
+            let lefts = Set(owned.filter { $0.topic == "left" }.map(\.partition))
+            let rights = Set(owned.filter { $0.topic == "right" }.map(\.partition))
+            #expect(lefts == rights)
+            #expect(!lefts.isEmpty)
+        }
+        try Support.produce(Support.numbered(0..<400), to: "left", bootstrap: bootstrap)
+        try Support.produce(Support.numbered(400..<800), to: "right", bootstrap: bootstrap)
+        try Support.waitUntil("both inputs are committed") {
+            try Support.committedTotal(group: "grouped", topic: "left", partitions: 4, bootstrap: bootstrap) == 400
+                && (try Support.committedTotal(group: "grouped", topic: "right", partitions: 4, bootstrap: bootstrap)) == 400
+        }
+        #expect(try Support.readAll("merged", bootstrap: bootstrap).count == 800)
+    }
+
+    @Test(arguments: [ProductionErrorHandler.Response.continue, .fail])
+    func outputsTheClusterRefusesGoToTheProductionHandler(response: ProductionErrorHandler.Response) throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 1, replicationFactor: 1) }
+        let bootstrap = cluster.bootstrapServers
+        // Every tenth value is too large for the producer's message.max.bytes.
+        let records = (0..<100).map { index in
+            ("k\(index)", [UInt8](repeating: UInt8(ascii: "a"), count: index % 10 == 5 ? 3000 : 10))
+        }
+        try Support.produce(records, to: "in", bootstrap: bootstrap)
+        var (config, kafka) = Support.configs("refused-\(response)", bootstrap: bootstrap)
+        config.logger = Support.logger
+        kafka.producerProperties["message.max.bytes"] = "2000"
+        let seen = Locked(0)
+        kafka.productionErrorHandler = ProductionErrorHandler { failure in
+            seen.withLock { $0 += 1 }
+            #expect(failure.topic == "out")
+            return response
+        }
+        let streams = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: kafka)
+        defer { streams.close() }
+        try streams.start()
+        switch response {
+        case .continue:
+            try Support.waitUntil("every input is committed") {
+                try Support.committedTotal(group: "refused-continue", topic: "in", partitions: 1, bootstrap: bootstrap) == 100
+            }
+            streams.close()
+            #expect(streams.state == .notRunning)
+            #expect(streams.droppedOutputRecords == 10)
+            #expect(seen.value == 10)
+            #expect(try Support.readAll("out", bootstrap: bootstrap).count == 90)
+        case .fail:
+            try Support.waitUntil("the instance fails") { streams.state == .error }
+            let failure = try #require(streams.failure as? StreamsError)
+            #expect(failure.code == .production)
+            #expect(failure.message.contains("out"))
+            // Nothing at or past the refused record (offset 5) is committed.
+            #expect(try Support.committedTotal(group: "refused-fail", topic: "in", partitions: 1, bootstrap: bootstrap) <= 5)
+        }
+    }
+
+    @Test func secretsReachLibrdkafkaButNeverTheLogs() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 1, replicationFactor: 1) }
+        let logs = CapturedLogs()
+        var (config, kafka) = Support.configs("secretive", bootstrap: cluster.bootstrapServers)
+        config.logger = logs.logger(level: .trace)
+        let secret = "hunter2-\(UInt64.random(in: 1..<UInt64.max))"
+        // Accepted by librdkafka (it has no SASL mechanism to use on a PLAINTEXT listener) and
+        // passed through untouched.
+        kafka.properties["sasl.username"] = "zmart"
+        kafka.properties["sasl.password"] = secret
+        let streams = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: kafka)
+        defer { streams.close() }
+        try streams.start()
+        try Support.produce(Support.numbered(0..<50), to: "in", bootstrap: cluster.bootstrapServers)
+        try Support.waitUntil("every input is processed") { streams.processedRecords == 50 }
+        streams.close()
+
+        // A configuration librdkafka rejects, next to secrets: the error names the bad
+        // property and shows no secret.
+        var bad = kafka
+        bad.properties["ssl.key.password"] = secret
+        bad.properties["sasl.oauthbearer.config"] = secret
+        bad.properties["no.such.property"] = "1"
+        let rejected = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: bad)
+        let error = #expect(throws: StreamsError.self) { try rejected.start() }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.description.contains("no.such.property") == true)
+        #expect(error.map { !$0.description.contains(secret) } == true)
+        #expect(!logs.all.isEmpty)
+        #expect(!logs.all.contains { $0.contains(secret) })
+    }
+}

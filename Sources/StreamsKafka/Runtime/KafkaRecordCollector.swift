@@ -70,8 +70,8 @@ final class KafkaRecordCollector: RecordCollector {
                     "topic": .string(failure.topic.rawValue), "partition": .stringConvertible(failure.partition),
                     "error": .string(failure.error.description),
                 ])
-            throw StreamsError(
-                .production, "cannot write to \(failure.topic)-\(failure.partition)", underlying: failure.error)
+            let place = failure.partition >= 0 ? "\(failure.topic)-\(failure.partition)" : "topic \(failure.topic)"
+            throw StreamsError(.production, "cannot write to \(place)", underlying: failure.error)
         }
     }
 }

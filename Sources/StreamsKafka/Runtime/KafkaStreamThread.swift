@@ -102,7 +102,18 @@ final class KafkaStreamThread: @unchecked Sendable {
         collector = KafkaRecordCollector(
             producer: producer, handler: streams.kafka.productionErrorHandler, counters: counters, logger: logger)
 
-        var consumerProperties = streams.kafka.common.merging(streams.kafka.consumerProperties) { _, new in new }
+        // A sub-topology that reads several topics needs the same partition of each on one
+        // member (its task joins them). The range assignor gives every member the same
+        // partition numbers of equally partitioned topics; cooperative-sticky, the default
+        // otherwise, does not promise that, so such topologies use range (eager) rebalancing.
+        var defaults: [String: String] = [:]
+        if (0..<streams.topology.subtopologyCount).contains(where: {
+            streams.topology.sourceTopics(ofSubtopology: $0, applicationId: applicationId).count > 1
+        }) {
+            defaults["partition.assignment.strategy"] = "range"
+        }
+        var consumerProperties = defaults.merging(streams.kafka.common) { _, new in new }
+            .merging(streams.kafka.consumerProperties) { _, new in new }
         consumerProperties["client.id"] = consumerProperties["client.id"].map { "\($0)-\(threadName)-consumer" } ?? "\(threadName)-consumer"
         // Filled in below: the callback needs `self`, which exists only once every stored
         // property is set.
