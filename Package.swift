@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "ZMart", "Streams", "StreamsKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "json-bench", dependencies: ["Streams", "ZMart"], path: "Benchmarks/json-bench"),

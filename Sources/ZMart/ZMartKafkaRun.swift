@@ -7,7 +7,7 @@ import StreamsKafka
 /// Runs ZMart on Kafka, as the `zmart` command does by default: on the embedded cluster (or
 /// an existing one), input produced into `transactions`, one or more application instances,
 /// and the outputs read back from their topics.
-public struct ZMartKafkaRun {
+public struct ZMartKafkaRun: Sendable {
     /// Kafka-specific options.
     public struct KafkaOptions: Sendable {
         /// Brokers of an existing cluster; `nil` starts the embedded cluster.
@@ -25,6 +25,10 @@ public struct ZMartKafkaRun {
         public var timeout: Duration = .seconds(900)
         /// Called once the cluster is up, with its bootstrap address.
         public var onClusterReady: (@Sendable (String) -> Void)?
+        /// Polled while the run waits; once it answers `true` (a SIGINT, say) the run stops
+        /// feeding and waiting, closes the instances gracefully (they commit what they have
+        /// processed) and reports what got through, with ``ZMartRun/Summary/interrupted`` set.
+        public var stopRequested: (@Sendable () -> Bool)?
 
         /// Creates options: the embedded cluster with 3 brokers, one instance.
         public init() {}
@@ -127,6 +131,12 @@ public struct ZMartKafkaRun {
         config.deserializationErrorHandler = .deadLetterQueue(Self.deadLetterTopic, redact: ZMartRedaction.maskCardNumbers)
         var kafkaConfig = KafkaConfig(bootstrapServers: bootstrap)
         kafkaConfig.consumerProperties["fetch.wait.max.ms"] = "50"
+        if cluster != nil {
+            // The embedded cluster lives in this process: members that stop are noticed and
+            // rebalances finish in seconds, not librdkafka's default 45 s session.
+            kafkaConfig.consumerProperties["session.timeout.ms"] = "6000"
+            kafkaConfig.consumerProperties["heartbeat.interval.ms"] = "500"
+        }
         var instances: [KafkaStreams] = []
         defer { for instance in instances { instance.close(timeout: .seconds(30)) } }
         func startInstances() throws {
@@ -136,25 +146,12 @@ public struct ZMartKafkaRun {
                 instances.append(instance)
             }
         }
-        let lineOfOffset: [[Int32]]
+        var lineOfOffset: [[Int32]] = []
         var passthrough: Passthrough?
-        if kafka.instances == 1 || kafka.passthrough {
-            // Input first: the application's rate is then measured on its own. The
-            // pass-through reads the same input on the same broker before the application
-            // starts, so neither runs while the other does.
-            lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
-            if kafka.passthrough {
-                passthrough = try runPassthrough(
-                    bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
-                    records: summary.records, deadline: deadline)
-            }
-            try startInstances()
-        } else {
-            // Every member joins before the input arrives, so the partitions are shared from
-            // the first record on.
-            try startInstances()
+        func waitForMembers() throws {
             let sharing = min(kafka.instances, Int(partitions))
             while instances.filter({ $0.state == .running && !$0.assignedPartitions.isEmpty }).count < sharing {
+                if kafka.stopRequested?() == true { throw Interrupted() }
                 if let failed = instances.first(where: { $0.state == .error }) {
                     throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
                 }
@@ -163,9 +160,33 @@ public struct ZMartKafkaRun {
                 }
                 Thread.sleep(forTimeInterval: 0.05)
             }
-            lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
         }
-        try waitUntilCommitted(probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline)
+        do {
+            if kafka.instances == 1 || kafka.passthrough {
+                // Input first: the application's rate is then measured on its own. The
+                // pass-through reads the same input on the same broker before the application
+                // starts, so neither runs while the other does.
+                lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
+                if summary.interrupted == true { throw Interrupted() }
+                if kafka.passthrough {
+                    passthrough = try runPassthrough(
+                        bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
+                        records: summary.records, deadline: deadline)
+                }
+                try startInstances()
+            } else {
+                // Every member joins before the input arrives, so the partitions are shared
+                // from the first record on.
+                try startInstances()
+                try waitForMembers()
+                lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
+                if summary.interrupted == true { throw Interrupted() }
+            }
+            try waitUntilCommitted(probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline)
+        } catch is Interrupted {
+            // Asked to stop: the instances close gracefully below and commit what they did.
+            summary.interrupted = true
+        }
         let first = instances.compactMap(\.firstRecordTime).min()
         let last = instances.compactMap(\.lastCommitTime).max()
         for instance in instances { instance.close(timeout: .seconds(60)) }
@@ -188,7 +209,7 @@ public struct ZMartKafkaRun {
             summary.outputCounts[topic.rawValue] = reader.counts[topic] ?? 0
             summary.samples[topic.rawValue] = reader.samples[topic] ?? []
         }
-        for dead in reader.deadLetters where dead.partition >= 0 && dead.partition < partitions {
+        for dead in reader.deadLetters where dead.partition >= 0 && Int(dead.partition) < lineOfOffset.count {
             let lines = lineOfOffset[Int(dead.partition)]
             let index = dead.offset - baseOffsets[Int(dead.partition)]
             // Records of an earlier run on the same cluster have no line of this input.
@@ -215,19 +236,26 @@ public struct ZMartKafkaRun {
         let topic = ZMartTopology.transactions.rawValue
         var records = 0
         var malformed: [ZMartRun.MalformedLine] = []
-        try ZMartInput.forEach(options) { event in
-            switch event {
-            case .record(let line, let key, let value):
-                // The explicit partition is the one Kafka's partitioner would pick; knowing it
-                // gives each record's offset (the topic is new and the producer keeps order).
-                let partition = Murmur2.partition(forKey: key, partitionCount: partitions)
-                try producer.send(
-                    topic: topic, partition: partition, key: key, value: value, timestamp: now, headers: Headers())
-                lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
-                records += 1
-            case .malformed(let line):
-                malformed.append(line)
+        let stop = kafka.stopRequested
+        var interrupted = false
+        do {
+            try ZMartInput.forEach(options) { event in
+                if records & 0xFFF == 0, stop?() == true { throw Interrupted() }
+                switch event {
+                case .record(let line, let key, let value):
+                    // The explicit partition is the one Kafka's partitioner would pick; knowing it
+                    // gives each record's offset (the topic is new and the producer keeps order).
+                    let partition = Murmur2.partition(forKey: key, partitionCount: partitions)
+                    try producer.send(
+                        topic: topic, partition: partition, key: key, value: value, timestamp: now, headers: Headers())
+                    lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
+                    records += 1
+                case .malformed(let line):
+                    malformed.append(line)
+                }
             }
+        } catch is Interrupted {
+            interrupted = true
         }
         try producer.flush(timeout: .seconds(120))
         if let failure = producer.takeDeliveryFailures().first {
@@ -235,8 +263,12 @@ public struct ZMartKafkaRun {
         }
         summary.records = records
         summary.malformedLines = malformed
+        if interrupted { summary.interrupted = true }
         return lineOfOffset
     }
+
+    /// The run was asked to stop.
+    struct Interrupted: Error {}
 
     /// Waits until the group has committed the end of every partition of `transactions`.
     private func waitUntilCommitted(
@@ -256,6 +288,7 @@ public struct ZMartKafkaRun {
             if let failed = instances.first(where: { $0.state == .error }) {
                 throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
             }
+            if kafka.stopRequested?() == true { throw Interrupted() }
             let processed = instances.reduce(0) { $0 + $1.processedRecords + $1.lostRecords }
             if processed < total {
                 // Cheap to watch; the committed offsets are asked for once all is processed.
@@ -307,6 +340,7 @@ public struct ZMartKafkaRun {
         var consumed = 0
         var first: DispatchTime?
         while !remaining.isEmpty {
+            if kafka.stopRequested?() == true { throw Interrupted() }
             guard ContinuousClock.now < deadline else {
                 throw StreamsError(.timeout, "the pass-through did not finish: \(consumed) of \(records) records")
             }

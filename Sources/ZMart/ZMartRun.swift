@@ -70,6 +70,9 @@ public struct ZMartRun {
         public var processedPerInstance: [Int]?
         /// The process's peak resident set size in bytes.
         public var peakRSSBytes = 0
+        /// Whether the run was asked to stop (SIGINT, SIGTERM) before the end of its input;
+        /// the counts are then those of what got through.
+        public var interrupted: Bool?
     }
 
     /// The topology's text description.

@@ -4,11 +4,13 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import ServiceLifecycle
 import Streams
+import Synchronization
 import ZMart
 
 @main
-struct ZMartCommand: ParsableCommand {
+struct ZMartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zmart",
         abstract: "Runs ZMart's purchase stream: masks card numbers, then derives patterns, rewards and purchases.",
@@ -65,6 +67,9 @@ struct ZMartCommand: ParsableCommand {
     @Flag(help: "Print only the one-line summary.")
     var quiet = false
 
+    @Option(help: "Log level of the runtime's logs on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "error"
+
     @Flag(help: "Print a benchmark line: engine, records, seconds, rate, output counts, peak RSS.")
     var bench = false
 
@@ -79,12 +84,15 @@ struct ZMartCommand: ParsableCommand {
         if let bootstrapServers, bootstrapServers.allSatisfy({ $0 == " " || $0 == "," }) {
             throw ValidationError("--bootstrap-servers needs at least one host:port")
         }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
         if let input, !FileManager.default.isReadableFile(atPath: input) {
             throw ValidationError("cannot read input file \(input)")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         tuneAllocator()
         if let generateInput {
             let count = try ZMartRun.writeInputFile(
@@ -107,7 +115,7 @@ struct ZMartCommand: ParsableCommand {
         options.input = input.map { URL(fileURLWithPath: $0) }
         options.outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
         var logger = Logger(label: "zmart")
-        logger.logLevel = .error
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         options.logger = logger
         let summary: ZMartRun.Summary
         var passthrough: ZMartKafkaRun.Passthrough?
@@ -123,9 +131,27 @@ struct ZMartCommand: ParsableCommand {
             let address = Locked<String?>(nil)
             kafka.onClusterReady = { servers in
                 address.set(servers)
-                if !quiet && !json && !bench { print("Kafka cluster at \(servers)\n") }
+                if !quiet && !json && !bench {
+                    print("Kafka cluster at \(servers)\n")
+                    fflush(nil)
+                } else if json {
+                    // stdout is for the JSON summary only.
+                    var stderr = StandardError()
+                    print("Kafka cluster at \(servers)", to: &stderr)
+                }
             }
-            let result = try ZMartKafkaRun(options: options, kafka: kafka).run()
+            // SIGINT and SIGTERM stop the run gracefully: the instances commit what they have
+            // processed and the summary shows what got through.
+            let stop = Atomic<Bool>(false)
+            kafka.stopRequested = { stop.load(ordering: .relaxed) }
+            let run = try ZMartKafkaRun(options: options, kafka: kafka)
+            let job = BlockingJob { try run.run() } onShutdown: { stop.store(true, ordering: .relaxed) }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: job, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
+            try await group.run()
+            let result = try job.result()
             summary = result.summary
             passthrough = result.passthrough
             bootstrap = address.get()
@@ -179,6 +205,10 @@ struct ZMartCommand: ParsableCommand {
                 counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, summary.threads, mb, ratio))
         }
         if summary.lostRecords > 0 { throw ExitCode(3) }
+        if summary.interrupted == true {
+            print("interrupted: the counts above are those of the records processed before the stop", to: &stderr)
+            throw ExitCode(130)
+        }
     }
 }
 
@@ -212,4 +242,39 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     func set(_ new: Value) { lock.withLock { value = new } }
     func get() -> Value { lock.withLock { value } }
+}
+
+/// Blocking work run as a service on its own thread (off Swift's cooperative pool), so that a
+/// service group's signal handling can ask it to stop.
+final class BlockingJob<Output: Sendable>: Service, Sendable {
+    private let work: @Sendable () throws -> Output
+    private let onShutdown: @Sendable () -> Void
+    private let outcome = Mutex<Result<Output, any Error>?>(nil)
+
+    init(_ work: @escaping @Sendable () throws -> Output, onShutdown: @escaping @Sendable () -> Void) {
+        self.work = work
+        self.onShutdown = onShutdown
+    }
+
+    func run() async throws {
+        let work = self.work
+        let result: Result<Output, any Error> = await withGracefulShutdownHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread { continuation.resume(returning: Result { try work() }) }
+                thread.name = "zmart-run"
+                thread.start()
+            }
+        } onGracefulShutdown: { [onShutdown] in
+            onShutdown()
+        }
+        outcome.withLock { $0 = result }
+    }
+
+    /// What the work returned or threw.
+    func result() throws -> Output {
+        guard let result = outcome.withLock({ $0 }) else {
+            throw StreamsError(.illegalState, "the run did not finish")
+        }
+        return try result.get()
+    }
 }

@@ -23,6 +23,11 @@ struct ZMartCommandTests {
     /// Runs the binary with stdout and stderr sent to files, and waits with waitpid.
     /// (Foundation's `Process.waitUntilExit` can spin forever off the main thread on Linux.)
     func run(_ arguments: [String]) throws -> Output {
+        try run(arguments, whileRunning: nil)
+    }
+
+    /// Runs the binary; `whileRunning` gets its pid and the path of its stderr while it runs.
+    func run(_ arguments: [String], whileRunning: ((pid_t, String) throws -> Void)?) throws -> Output {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zmart-run-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -39,6 +44,14 @@ struct ZMartCommandTests {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, Self.binary.path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        do {
+            try whileRunning?(pid, errPath)
+        } catch {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw error
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let exited = (status & 0x7f) == 0
@@ -225,6 +238,30 @@ struct ZMartCommandTests {
         #expect(perInstance.count == 2)
         #expect(perInstance.allSatisfy { $0 > 0 }, "both instances process: \(perInstance)")
         #expect(perInstance.reduce(0, +) >= 4000)
+    }
+
+    @Test func sigintStopsAKafkaRunGracefullyAndReportsWhatGotThrough() throws {
+        let result = try run(["--records", "400000", "--json"]) { pid, stderr in
+            // Interrupt as soon as the cluster is up (its address goes to stderr with --json)…
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "").contains("Kafka cluster at") {
+                guard ContinuousClock.now < deadline else { throw POSIXError(.ETIMEDOUT) }
+                usleep(20_000)
+            }
+            kill(pid, SIGINT)
+        }
+        // …and the run ends on its own: exit status 130, a summary of what got through.
+        #expect(result.status == 130, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("interrupted"))
+        let json = try #require(result.stdout.split(separator: "\n").last.map(String.init))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(summary["interrupted"] as? Bool == true)
+        let counts = try #require(summary["outputCounts"] as? [String: Int])
+        let records = try #require(summary["records"] as? Int)
+        #expect(records < 400_000)
+        // Every processed purchase reached all three outputs.
+        #expect(Set(counts.values).count == 1)
+        #expect((counts["purchases"] ?? .max) <= records)
     }
 
     @Test func badArgumentsAreRejected() throws {
