@@ -105,12 +105,51 @@ struct KafkaStreamsTests {
         try Support.waitUntil("the first instance processes") { first.processedRecords > 0 }
         first.close()
         try Support.waitUntil("the second instance owns every partition") { second.assignedPartitions.count == 4 }
+        try Support.waitUntil("every input is committed") {
+            second.requestCommit()
+            return try Support.committedTotal(group: "takeover", topic: "in", partitions: 4, bootstrap: bootstrap) == 8000
+        }
         second.close()
         let committed = try Support.committedTotal(group: "takeover", topic: "in", partitions: 4, bootstrap: bootstrap)
         #expect(committed == 8000)
         let output = try Support.readAll("out", bootstrap: bootstrap)
         #expect(Set(output.map(\.key)) == Set((0..<8000).map { "k\($0)" }))
+        // The stopping instance committed before it left, so its successor repeats nothing.
+        #expect(output.count == 8000)
         #expect(first.processedRecords + second.processedRecords >= 8000)
+    }
+
+    @Test func anInstanceThatDiesMidRunHasItsPartitionsTakenOverWithNoRecordLost() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: Support.logger)
+        try cluster.createTopic("in", partitions: 4)
+        try cluster.createTopic("out", partitions: 4)
+        let bootstrap = cluster.bootstrapServers
+        // A long commit interval: the dying instance leaves processed but uncommitted work.
+        let (config, kafka) = Support.configs("crash", bootstrap: bootstrap, commitInterval: .seconds(30))
+        let doomed = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: kafka)
+        let survivor = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: kafka)
+        defer { survivor.close() }
+        try doomed.start()
+        try survivor.start()
+        try Support.waitUntil("both instances own partitions") {
+            !doomed.assignedPartitions.isEmpty && !survivor.assignedPartitions.isEmpty
+        }
+        try Support.produce(Support.numbered(0..<8000), to: "in", bootstrap: bootstrap)
+        try Support.waitUntil("the doomed instance processes") { doomed.processedRecords > 0 }
+        // No commit, no flush, no leave-group: the group notices when the session times out.
+        doomed.simulateCrash()
+        try Support.waitUntil("the survivor owns every partition", timeout: .seconds(60)) {
+            survivor.assignedPartitions.count == 4
+        }
+        try Support.waitUntil("every input is committed", timeout: .seconds(60)) {
+            survivor.requestCommit()
+            return try Support.committedTotal(group: "crash", topic: "in", partitions: 4, bootstrap: bootstrap) == 8000
+        }
+        survivor.close()
+        let output = try Support.readAll("out", bootstrap: bootstrap)
+        // At-least-once: what the dead instance did after its last commit is done again.
+        #expect(Set(output.map(\.key)) == Set((0..<8000).map { "k\($0)" }))
+        #expect(survivor.lostRecords == 0)
     }
 
     @Test func theLeaderBrokerGoingDownMidRunLosesNoRecord() throws {

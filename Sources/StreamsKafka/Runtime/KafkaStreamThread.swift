@@ -63,6 +63,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     private let collector: KafkaRecordCollector
     private let stopRequested = Atomic<Bool>(false)
     private let commitRequested = Atomic<Bool>(false)
+    private let crashRequested = Atomic<Bool>(false)
     private let assigned = Mutex<[TopicPartition]>([])
     /// Which sub-topology reads each topic (by its name on the cluster).
     private let subtopologyOf: [TopicName: Int]
@@ -130,6 +131,13 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// Asks the thread to commit after its current batch.
     func requestCommit() { commitRequested.store(true, ordering: .relaxed) }
 
+    /// Makes the thread stop as if its process died: no commit, no close, no goodbye to the
+    /// group. For fault tests.
+    func requestCrash() {
+        crashRequested.store(true, ordering: .relaxed)
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
     /// Asks the thread to finish after its current batch.
     func requestStop() { stopRequested.store(true, ordering: .relaxed) }
 
@@ -158,6 +166,16 @@ final class KafkaStreamThread: @unchecked Sendable {
                 if commitAsked || now - lastCommit >= interval {
                     try commit()
                 }
+            }
+            if crashRequested.load(ordering: .relaxed) {
+                consumer.abandon()
+                producer.abandon()
+                assigned.withLock { $0 = [] }
+                let streams = self.streams
+                owner = nil
+                streams.threadPhaseChanged(index, .stopped)
+                streams.threadFinished(index, error: nil)
+                return
             }
             // Graceful: finish what is in flight and commit before leaving the group.
             try commit()

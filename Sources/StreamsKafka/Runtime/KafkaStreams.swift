@@ -271,6 +271,13 @@ public final class KafkaStreams: Sendable {
         }
     }
 
+    /// Stops every stream thread as if the process died: nothing is committed, nothing is
+    /// flushed, the group is not told. For fault tests (package access only).
+    package func simulateCrash() {
+        transition(to: .pendingShutdown)
+        for thread in threads { thread.requestCrash() }
+    }
+
     /// Asks every stream thread to commit at its next turn instead of waiting for the commit
     /// interval (as a processor's `context.commit()` does for its task).
     public func requestCommit() {

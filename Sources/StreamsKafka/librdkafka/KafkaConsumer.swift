@@ -323,6 +323,18 @@ public final class KafkaConsumer {
         try context.consumer?.throwIfFailed()
     }
 
+    /// Releases the consumer without leaving the group, as a process that dies does: the group
+    /// notices only when the session times out, and nothing is committed. For fault tests.
+    package func abandon() {
+        guard !closed else { return }
+        closed = true
+        rd_kafka_queue_destroy(queue)
+        for rkt in topicNames.keys { rd_kafka_topic_destroy(rkt) }
+        topicNames = [:]
+        lastTopic = nil
+        rd_kafka_destroy_flags(handle, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+    }
+
     private func checkOpen() throws {
         if closed { throw StreamsError(.illegalState, "the consumer of group \(groupId) is closed") }
     }

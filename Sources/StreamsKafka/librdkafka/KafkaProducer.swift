@@ -277,6 +277,14 @@ public final class KafkaProducer: @unchecked Sendable {
         try flush(timeout: timeout)
     }
 
+    /// Drops every record not yet delivered and releases the producer, as a process that dies
+    /// does. For fault tests.
+    package func abandon() {
+        guard !closed.load(ordering: .acquiring) else { return }
+        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        destroy()
+    }
+
     /// Destroys the topic handles, then the client (which joins librdkafka's threads).
     private func destroy() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
