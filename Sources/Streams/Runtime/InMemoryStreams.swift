@@ -21,30 +21,8 @@ import Logging
 /// try streams.close()
 /// ```
 public final class InMemoryStreams {
-    /// The lifecycle of the application.
-    public enum State: Sendable, Hashable, CustomStringConvertible {
-        /// Made, not started.
-        case created
-        /// Processing.
-        case running
-        /// Closing: finishing in-flight records and committing.
-        case pendingShutdown
-        /// Closed cleanly.
-        case notRunning
-        /// Stopped by an error.
-        case error
-
-        /// The state's name, e.g. `running`.
-        public var description: String {
-            switch self {
-            case .created: "created"
-            case .running: "running"
-            case .pendingShutdown: "pendingShutdown"
-            case .notRunning: "notRunning"
-            case .error: "error"
-            }
-        }
-    }
+    /// The lifecycle of the application (it never goes through `rebalancing`).
+    public typealias State = StreamsState
 
     /// The topology being run.
     public let topology: Topology

@@ -31,32 +31,7 @@ import Synchronization
 /// close it gracefully.
 public final class KafkaStreams: Sendable {
     /// The lifecycle of an application instance, as in Kafka Streams.
-    public enum State: Sendable, Hashable, CustomStringConvertible {
-        /// Made, not started.
-        case created
-        /// Joining the group or moving partitions between instances; not processing.
-        case rebalancing
-        /// Every stream thread has its partitions and processes.
-        case running
-        /// Closing: finishing in-flight records, committing, leaving the group.
-        case pendingShutdown
-        /// Closed cleanly.
-        case notRunning
-        /// Stopped by an error (see ``KafkaStreams/failure``).
-        case error
-
-        /// The state's name, e.g. `running`.
-        public var description: String {
-            switch self {
-            case .created: "created"
-            case .rebalancing: "rebalancing"
-            case .running: "running"
-            case .pendingShutdown: "pendingShutdown"
-            case .notRunning: "notRunning"
-            case .error: "error"
-            }
-        }
-    }
+    public typealias State = StreamsState
 
     /// The topology being run.
     public let topology: Topology
