@@ -64,6 +64,9 @@ final class KafkaStreamThread: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let commitRequested = Atomic<Bool>(false)
     private let crashRequested = Atomic<Bool>(false)
+    /// Whether `consumer` may still be woken; cleared (under the lock) before it is released.
+    private let consumerOpen = Mutex(true)
+    private let waker: ConsumerWaker
     private let assigned = Mutex<[TopicPartition]>([])
     /// Which sub-topology reads each topic (by its name on the cluster).
     private let subtopologyOf: [TopicName: Int]
@@ -122,6 +125,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         consumer = try KafkaConsumer(
             groupId: applicationId, properties: consumerProperties, logger: logger,
             onRebalance: { event in box.thread?.rebalance(event) })
+        waker = consumer.waker
         box.thread = self
     }
 
@@ -129,7 +133,15 @@ final class KafkaStreamThread: @unchecked Sendable {
     var assignedPartitions: [TopicPartition] { assigned.withLock { $0 } }
 
     /// Asks the thread to commit after its current batch.
-    func requestCommit() { commitRequested.store(true, ordering: .relaxed) }
+    func requestCommit() {
+        commitRequested.store(true, ordering: .relaxed)
+        wakeIfPolling()
+    }
+
+    /// Interrupts a poll that waits for records, while the consumer is open.
+    private func wakeIfPolling() {
+        consumerOpen.withLock { open in if open { waker.wake() } }
+    }
 
     /// Makes the thread stop as if its process died: no commit, no close, no goodbye to the
     /// group. For fault tests.
@@ -139,7 +151,10 @@ final class KafkaStreamThread: @unchecked Sendable {
     }
 
     /// Asks the thread to finish after its current batch.
-    func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+    func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+        wakeIfPolling()
+    }
 
     /// The thread's body: poll, process, punctuate, commit; until asked to stop or failed.
     func run() {
@@ -168,6 +183,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 }
             }
             if crashRequested.load(ordering: .relaxed) {
+                consumerOpen.withLock { $0 = false }
                 consumer.abandon()
                 producer.abandon()
                 assigned.withLock { $0 = [] }
@@ -184,6 +200,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             failed = true
         }
         closeTasks(tasks.keys.map { $0 })
+        consumerOpen.withLock { $0 = false }
         do {
             // Leaving the group runs the final revocation on this thread; after a failure it
             // commits nothing (`failed`), so the partitions are processed again by their new owner.

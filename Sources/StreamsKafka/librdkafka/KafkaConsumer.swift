@@ -323,6 +323,10 @@ public final class KafkaConsumer {
         try context.consumer?.throwIfFailed()
     }
 
+    /// A handle that wakes a ``poll(maxRecords:timeout:_:)`` waiting for records, from any
+    /// thread, so that a request to commit or stop is served at once.
+    package var waker: ConsumerWaker { ConsumerWaker(queue: queue) }
+
     /// Releases the consumer without leaving the group, as a process that dies does: the group
     /// notices only when the session times out, and nothing is committed. For fault tests.
     package func abandon() {
@@ -412,4 +416,14 @@ private let rebalanceCallback: @convention(c) (
         if !changed.isEmpty { callbacks.onRebalance(.lost(changed)) }
         _ = rd_kafka_assign(handle, nil)
     }
+}
+
+/// Wakes a consumer's poll from another thread (`rd_kafka_queue_yield` is thread-safe).
+/// `@unchecked Sendable`: it holds the queue pointer only; use it only while the consumer is
+/// open.
+package struct ConsumerWaker: @unchecked Sendable {
+    let queue: OpaquePointer
+
+    /// Makes the current or next poll return early.
+    package func wake() { rd_kafka_queue_yield(queue) }
 }
