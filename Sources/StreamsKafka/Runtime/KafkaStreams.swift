@@ -234,9 +234,8 @@ public final class KafkaStreams: Sendable {
     public func waitUntilStopped() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = shared.withLock { shared -> Bool in
-                if shared.running == 0 && shared.state != .created && shared.state != .rebalancing
-                    && shared.state != .running
-                {
+                // Nothing runs: never started, or every stream thread has finished.
+                if shared.running == 0 && shared.state != .rebalancing && shared.state != .running {
                     return true
                 }
                 shared.waiters.append(continuation)
