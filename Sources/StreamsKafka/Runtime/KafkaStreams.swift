@@ -219,7 +219,8 @@ public final class KafkaStreams: Sendable {
     }
 
     /// Closes the instance gracefully and waits for it: in-flight records are finished, outputs
-    /// flushed, offsets committed and the group left.
+    /// flushed, offsets committed and the group left. This call blocks; from async code use
+    /// ``shutdown()``.
     /// - Parameter timeout: How long to wait for the stream threads.
     /// - Returns: Whether every stream thread finished within the timeout.
     @discardableResult
@@ -227,6 +228,13 @@ public final class KafkaStreams: Sendable {
         requestShutdown()
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         return finished.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// Closes the instance gracefully, like ``close(timeout:)``, without blocking a thread:
+    /// for async code, where a blocking wait would hold one of Swift's cooperative threads.
+    public func shutdown() async {
+        requestShutdown()
+        await waitUntilStopped()
     }
 
     /// Waits until every stream thread has stopped (after ``requestShutdown()``, ``close(timeout:)``
