@@ -46,6 +46,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "json-bench", dependencies: ["Streams", "ZMart"], path: "Benchmarks/json-bench"),
+        .executableTarget(name: "zmart-bench", dependencies: ["ZMart"], path: "Benchmarks/zmart-bench"),
         .executableTarget(name: "streams-bench", dependencies: ["Streams"], path: "Benchmarks/streams-bench"),
         .executableTarget(
             name: "kafka-clients-bench",
