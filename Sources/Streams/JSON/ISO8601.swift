@@ -171,9 +171,15 @@ enum ISO8601 {
         guard year >= 0 && year <= 9999 else { return nil }
         let ms = Int(msOfDay % 1000)
         let secs = Int(msOfDay / 1000)
+        // Two digits per table lookup (a literal: no lazy global to check on each use).
+        let pairs: StaticString = """
+            0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+            5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+            """
+        let table = UnsafeRawPointer(pairs.utf8Start)
         @inline(__always) func put2(_ v: Int, _ k: Int) {
-            out[k] = UInt8(truncatingIfNeeded: 0x30 + v / 10)
-            out[k + 1] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+            UnsafeMutableRawPointer(out + k).storeBytes(
+                of: table.loadUnaligned(fromByteOffset: 2 &* v, as: UInt16.self), as: UInt16.self)
         }
         put2(year / 100, 0); put2(year % 100, 2)
         out[4] = 0x2D

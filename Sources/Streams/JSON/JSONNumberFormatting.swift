@@ -69,11 +69,20 @@ enum JSONNumberFormatting {
             // Find the fewest fraction digits k such that some integer m has m / 10^k == a.
             // m < 2^53 and 10^k are exact, so the division is correctly rounded.
             var k = 0
+            var p: Double = 1 // 10^k, exact
             while k <= 15 {
-                let p = powersOfTen[k]
                 let scaled = a * p
                 if scaled >= 9.007_199_254_740_992e15 { break }
                 let m = roundedSmall(scaled)
+                // If an integer M had M / p == a, then scaled = M(1 + e) with |e| <= 2^-52 + 2^-106,
+                // so scaled would lie within 2^-51 * scaled of m (its nearest integer). Farther
+                // away, none of the candidates below can match: skip their divisions.
+                // (`scaled - m` is exact: m is within a factor 2 of scaled, or 0.)
+                if (scaled - m).magnitude > scaled * 0x1p-51 {
+                    k &+= 1
+                    p *= 10
+                    continue
+                }
                 var hit: Double = 0
                 if m / p == a {
                     hit = m
@@ -91,6 +100,7 @@ enum JSONNumberFormatting {
                     return (v < 0 ? 1 : 0) &+ writeFixed(UInt64(hit), fractionDigits: k, to: o)
                 }
                 k &+= 1
+                p *= 10
             }
         }
         if a == 0 {
