@@ -14,16 +14,19 @@ enum ZMartInput {
     /// Calls `body` for every input record of `options`, in order: the lines of
     /// ``ZMartRun/Options/input`` (at most ``ZMartRun/Options/records`` of them), or that many
     /// generated purchases (100,000 by default).
+    @inline(__always)
     static func forEach(_ options: ZMartRun.Options, _ body: (Event) throws -> Void) throws {
         if let input = options.input {
             let limit = options.records ?? .max
-            var seen = 0
+            // A class with unchecked exclusivity: a captured `var` would cost a run-time
+            // exclusivity check per line.
+            let counter = LineCounter()
             var splitter = LineSplitter()
             let file = try InputFile(url: input)
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             func handle(_ line: LineSplitter.Line) throws {
-                guard seen < limit else { return }
-                seen += 1
+                guard counter.seen < limit else { return }
+                counter.seen += 1
                 switch line {
                 case .record(let number, let key, let value):
                     try body(.record(line: number, key: key, value: value))
@@ -31,7 +34,7 @@ enum ZMartInput {
                     try body(.malformed(ZMartRun.MalformedLine(line: number, reason: reason)))
                 }
             }
-            while seen < limit {
+            while counter.seen < limit {
                 let count = try file.read(into: &chunk)
                 if count == 0 {
                     try splitter.finish(handle)
@@ -71,4 +74,9 @@ enum ZMartInput {
         // A generated purchase line is about 300 bytes.
         return (options.records ?? 100_000) * 300
     }
+}
+
+/// Lines read so far; used by one thread.
+private final class LineCounter {
+    @exclusivity(unchecked) var seen = 0
 }

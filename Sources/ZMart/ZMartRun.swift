@@ -152,57 +152,19 @@ public struct ZMartRun {
             if producer.pendingRecords >= batch { try pump() }
         }
 
-        if let input = options.input {
-            let limit = options.records ?? .max
-            var splitter = LineSplitter()
-            let file = try InputFile(url: input)
+        if options.input != nil {
             // The clock starts with the first read of the input, not with the first record.
             feed.started = clock.now
-            // One reused buffer: a fresh one per chunk costs page faults on every read.
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            while !feed.done {
-                let count = try file.read(into: &chunk)
-                if count == 0 { break }
-                try chunk.withUnsafeBytes { whole in
-                    try splitter.feed(UnsafeRawBufferPointer(rebasing: whole[..<count])) { line in
-                        guard !feed.done else { return }
-                        switch line {
-                        case .record(let number, let key, let value):
-                            try produce(key: key, value: value, line: number)
-                        case .malformed(let number, let reason):
-                            if feed.started == nil { feed.started = clock.now }
-                            feed.malformed.append(MalformedLine(line: number, reason: reason))
-                        }
-                        if feed.records + feed.malformed.count >= limit { feed.done = true }
-                    }
-                }
-            }
-            if !feed.done {
-                try splitter.finish { line in
-                    switch line {
-                    case .record(let number, let key, let value): try produce(key: key, value: value, line: number)
-                    case .malformed(let number, let reason): feed.malformed.append(MalformedLine(line: number, reason: reason))
-                    }
-                }
-            }
-            summary.malformedLines = feed.malformed
-        } else {
-            var generator = PurchaseGenerator(seed: options.seed)
-            let encoder = FastJSONEncoder()
-            var value: [UInt8] = []
-            value.reserveCapacity(512)
-            for number in 0..<(options.records ?? 100_000) {
-                let (key, purchase) = generator.nextRecord()
-                value.removeAll(keepingCapacity: true)
-                try encoder.encode(purchase, into: &value)
-                var keyText = key
-                try keyText.withUTF8 { keyBytes in
-                    try value.withUnsafeBytes { valueBytes in
-                        try produce(key: UnsafeRawBufferPointer(keyBytes), value: valueBytes, line: number + 1)
-                    }
-                }
+        }
+        try ZMartInput.forEach(options) { event in
+            switch event {
+            case .record(let line, let key, let value):
+                try produce(key: key, value: value, line: line)
+            case .malformed(let line):
+                feed.malformed.append(line)
             }
         }
+        summary.malformedLines = feed.malformed
         try pump()
         try streams.close()
         try drain.finish()
@@ -240,8 +202,6 @@ private final class FeedState {
     @exclusivity(unchecked) var lineOfOffset: [[Int32]]
     /// Lines skipped by the reader.
     @exclusivity(unchecked) var malformed: [ZMartRun.MalformedLine] = []
-    /// Whether the line limit was reached.
-    @exclusivity(unchecked) var done = false
 
     init(partitions: Int32) {
         lineOfOffset = Array(repeating: [], count: Int(partitions))
