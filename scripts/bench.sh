@@ -15,5 +15,6 @@ trap 'rm -rf "$dir"' EXIT
 # The runtime alone leaves the allocator at its defaults except for these two settings, which
 # zmart sets itself (see tuneAllocator in Sources/zmart).
 MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456 .build/release/streams-bench "$records"
-# On Kafka (the embedded 3-broker cluster in the same process): pass-through, then ZMart.
-.build/release/zmart --input "$dir/input.tsv" --bench --threads "${KAFKA_THREADS:-2}" | tail -n 2
+# On Kafka (the embedded 3-broker cluster in the same process): the bare pass-through, the
+# same pass-through as a topology on KafkaStreams (bytes, no JSON), then ZMart.
+.build/release/zmart --input "$dir/input.tsv" --bench --threads "${KAFKA_THREADS:-2}" | tail -n 3

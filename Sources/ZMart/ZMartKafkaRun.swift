@@ -19,7 +19,8 @@ public struct ZMartKafkaRun: Sendable {
         /// How often each instance commits (Kafka Streams' default, 30 s); the run asks for a
         /// commit once every input record has been processed.
         public var commitInterval: Duration = .seconds(30)
-        /// Also run the bare librdkafka pass-through on the same broker (for `--bench`).
+        /// Also run, on the same broker, the bare librdkafka pass-through and the same
+        /// pass-through as a topology on this runtime (for `--bench`).
         public var passthrough = false
         /// How long the run may take before it fails.
         public var timeout: Duration = .seconds(900)
@@ -34,7 +35,7 @@ public struct ZMartKafkaRun: Sendable {
         public init() {}
     }
 
-    /// What the pass-through did.
+    /// What the pass-through (or the bytes-only application) did.
     public struct Passthrough: Codable, Sendable {
         /// Records consumed and produced three times each.
         public var records = 0
@@ -84,7 +85,10 @@ public struct ZMartKafkaRun: Sendable {
     /// - Returns: The application's summary, and the pass-through's if asked for.
     /// - Throws: ``Streams/StreamsError`` from the cluster, the clients or the application, or a
     ///   timeout naming how far it got.
-    public func run() throws -> (summary: ZMartRun.Summary, passthrough: Passthrough?) {
+    /// - Returns: The application's summary; with ``KafkaOptions/passthrough``, the bare
+    ///   librdkafka pass-through's figures and those of the same pass-through written as a
+    ///   topology (bytes in, bytes out, no JSON) and run by ``StreamsKafka/KafkaStreams``.
+    public func run() throws -> (summary: ZMartRun.Summary, passthrough: Passthrough?, runtimeOnly: Passthrough?) {
         let logger = options.logger
         let deadline = ContinuousClock.now + kafka.timeout
         let cluster = kafka.bootstrapServers == nil ? try EmbeddedKafkaCluster(brokers: kafka.brokers, logger: logger) : nil
@@ -148,6 +152,7 @@ public struct ZMartKafkaRun: Sendable {
         }
         var lineOfOffset: [[Int32]] = []
         var passthrough: Passthrough?
+        var runtimeOnly: Passthrough?
         func waitForMembers() throws {
             let sharing = min(kafka.instances, Int(partitions))
             while instances.filter({ $0.state == .running && !$0.assignedPartitions.isEmpty }).count < sharing {
@@ -172,6 +177,9 @@ public struct ZMartKafkaRun: Sendable {
                     passthrough = try runPassthrough(
                         bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
                         records: summary.records, deadline: deadline)
+                    runtimeOnly = try runBytesApplication(
+                        bootstrap: bootstrap, admin: admin, partitions: inputPartitions, replication: replication,
+                        kafkaConfig: kafkaConfig, records: summary.records, deadline: deadline)
                 }
                 try startInstances()
             } else {
@@ -221,7 +229,7 @@ public struct ZMartKafkaRun: Sendable {
         summary.malformed = summary.malformedLines.count
 
         summary.peakRSSBytes = peakResidentSetBytes()
-        return (summary, passthrough)
+        return (summary, passthrough, runtimeOnly)
     }
 
     /// Produces the input into `transactions`, each record to its key's murmur2 partition, and
@@ -309,6 +317,44 @@ public struct ZMartKafkaRun: Sendable {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
+    }
+
+    /// The pass-through as a topology on this runtime: `transactions` as bytes to three topics,
+    /// no JSON. What separates it from the bare pass-through is the runtime's own cost.
+    private func runBytesApplication(
+        bootstrap: String, admin: KafkaAdminClient, partitions: [TopicPartition], replication: Int16,
+        kafkaConfig: KafkaConfig, records: Int, deadline: ContinuousClock.Instant
+    ) throws -> Passthrough {
+        let targets = ZMartTopology.outputTopics.map { TopicName("bytes-\($0.rawValue)") }
+        try admin.createTopics(
+            targets.map { NewTopic(name: $0.rawValue, partitions: Int32(partitions.count), replicationFactor: replication) },
+            timeout: .seconds(30))
+        try admin.waitForTopics(targets.map(\.rawValue), timeout: .seconds(30))
+        let builder = StreamsBuilder()
+        let input = builder.stream(ZMartTopology.transactions, Consumed(key: .bytes, value: .bytes))
+        for target in targets { input.to(target, Produced(key: .bytes, value: .bytes)) }
+        var config = StreamsConfig(applicationId: "zmart-bytes")
+        config.logger = options.logger
+        config.numStreamThreads = options.threads
+        config.commitInterval = kafka.commitInterval
+        let instance = try KafkaStreams(topology: try builder.build(), config: config, kafka: kafkaConfig)
+        defer { instance.close(timeout: .seconds(60)) }
+        try instance.start()
+        let probe = try KafkaConsumer(
+            groupId: config.applicationId, properties: ["bootstrap.servers": bootstrap], logger: options.logger,
+            onRebalance: { _ in })
+        defer { try? probe.close() }
+        try waitUntilCommitted(probe: probe, partitions: partitions, instances: [instance], deadline: deadline)
+        var result = Passthrough()
+        result.records = instance.processedRecords
+        result.lostRecords = Int64(instance.lostRecords)
+        if let first = instance.firstRecordTime, let last = instance.lastCommitTime,
+            last.uptimeNanoseconds > first.uptimeNanoseconds
+        {
+            result.seconds = Double(last.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
+            result.recordsPerSecond = Double(records) / result.seconds
+        }
+        return result
     }
 
     /// Consumes `transactions` and produces each record's bytes to three topics with no

@@ -119,6 +119,7 @@ struct ZMartCommand: AsyncParsableCommand {
         options.logger = logger
         let summary: ZMartRun.Summary
         var passthrough: ZMartKafkaRun.Passthrough?
+        var runtimeOnly: ZMartKafkaRun.Passthrough?
         var bootstrap: String?
         let topology = try ZMartTopology.make()
         if inMemory {
@@ -154,6 +155,7 @@ struct ZMartCommand: AsyncParsableCommand {
             let result = try job.result()
             summary = result.summary
             passthrough = result.passthrough
+            runtimeOnly = result.runtimeOnly
             bootstrap = address.get()
         }
 
@@ -196,6 +198,12 @@ struct ZMartCommand: AsyncParsableCommand {
             print(String(
                 format: "engine=librdkafka-passthrough records=%d seconds=%.3f rps=%.0f peak_rss_mb=%.1f",
                 passthrough.records, passthrough.seconds, passthrough.recordsPerSecond, mb))
+        }
+        if bench, let runtimeOnly, let passthrough {
+            print(String(
+                format: "engine=swift-kafka-bytes records=%d seconds=%.3f rps=%.0f peak_rss_mb=%.1f of_passthrough=%.2f",
+                runtimeOnly.records, runtimeOnly.seconds, runtimeOnly.recordsPerSecond, mb,
+                runtimeOnly.recordsPerSecond / max(passthrough.recordsPerSecond, 1)))
         }
         if bench {
             let ratio = passthrough.map { String(format: " of_passthrough=%.2f", summary.recordsPerSecond / max($0.recordsPerSecond, 1)) } ?? ""
