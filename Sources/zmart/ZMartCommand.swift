@@ -195,9 +195,10 @@ struct ZMartCommand: AsyncParsableCommand {
                 counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.seconds, summary.recordsPerSecond))
         }
         if bench, let passthrough {
+            let runs = (passthrough.runs ?? []).map { String(format: "%.0f", $0) }.joined(separator: ",")
             print(String(
-                format: "engine=librdkafka-passthrough records=%d seconds=%.3f rps=%.0f peak_rss_mb=%.1f",
-                passthrough.records, passthrough.seconds, passthrough.recordsPerSecond, mb))
+                format: "engine=librdkafka-passthrough records=%d seconds=%.3f rps=%.0f runs_rps=%@ peak_rss_mb=%.1f",
+                passthrough.records, passthrough.seconds, passthrough.recordsPerSecond, runs, mb))
         }
         if bench, let runtimeOnly, let passthrough {
             print(String(

@@ -220,7 +220,7 @@ struct ZMartCommandTests {
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         try #require(lines.count >= 3)
-        let passthrough = #/^engine=librdkafka-passthrough records=2000 seconds=[0-9.]+ rps=[0-9]+ peak_rss_mb=[0-9.]+$/#
+        let passthrough = #/^engine=librdkafka-passthrough records=2000 seconds=[0-9.]+ rps=[0-9]+ runs_rps=[0-9]+,[0-9]+ peak_rss_mb=[0-9.]+$/#
         let runtimeOnly = #/^engine=swift-kafka-bytes records=2000 seconds=[0-9.]+ rps=[0-9]+ peak_rss_mb=[0-9.]+ of_passthrough=[0-9.]+$/#
         let application = #/^engine=swift-kafka records=2000 seconds=[0-9.]+ rps=[0-9]+ patterns=2000 rewards=2000 purchases=2000 malformed=0 threads=1 peak_rss_mb=[0-9.]+ of_passthrough=[0-9.]+$/#
         #expect(lines[lines.count - 3].wholeMatch(of: passthrough) != nil, "\(lines[lines.count - 3])")
