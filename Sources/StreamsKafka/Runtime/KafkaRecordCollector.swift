@@ -9,6 +9,10 @@ final class KafkaRecordCollector: RecordCollector {
     private let counters: KafkaStreamThread.Counters
     private let logger: Logger
     private var partitionCounts: [TopicName: Int32] = [:]
+    /// The producer's handles of the topics written, most recent first: a sink writes one
+    /// topic, so comparing a few names (usually the same string storage) beats hashing one
+    /// per record.
+    private var handles: [(topic: TopicName, handle: TopicHandle)] = []
     private var acknowledgedSeen = 0
 
     init(producer: KafkaProducer, handler: ProductionErrorHandler, counters: KafkaStreamThread.Counters, logger: Logger) {
@@ -24,11 +28,19 @@ final class KafkaRecordCollector: RecordCollector {
     ) throws {
         do {
             try producer.send(
-                topic: topic.rawValue, partition: partition, key: key, value: value, timestamp: timestamp,
-                headers: headers)
+                to: try handle(for: topic), topic: topic.rawValue, partition: partition, key: key, value: value,
+                timestamp: timestamp, headers: headers)
         } catch let error as StreamsError {
             try handle(DeliveryFailure(topic: topic, partition: partition ?? -1, error: error))
         }
+    }
+
+    @inline(__always)
+    private func handle(for topic: TopicName) throws -> TopicHandle {
+        for entry in handles where entry.topic == topic { return entry.handle }
+        let handle = try producer.handle(for: topic.rawValue)
+        handles.append((topic, handle))
+        return handle
     }
 
     func partitionCount(of topic: TopicName) throws -> Int32 {

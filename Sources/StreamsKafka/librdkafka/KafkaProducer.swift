@@ -84,7 +84,35 @@ public final class KafkaProducer: @unchecked Sendable {
         topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         timestamp: Int64, headers: Headers
     ) throws {
-        let rkt = try topicHandle(topic)
+        try send(
+            to: TopicHandle(pointer: try topicHandle(topic)), topic: topic, partition: partition, key: key, value: value,
+            timestamp: timestamp, headers: headers)
+    }
+
+    /// The handle of a topic, for callers that send to few topics many times and keep it:
+    /// ``send(to:topic:partition:key:value:timestamp:headers:)`` then skips the lookup by name.
+    /// It stays valid while the producer is open.
+    package func handle(for topic: String) throws -> TopicHandle {
+        TopicHandle(pointer: try topicHandle(topic))
+    }
+
+    /// ``send(topic:partition:key:value:timestamp:headers:)`` with a handle from
+    /// ``handle(for:)``; `topic` is its name, for error messages.
+    package func send(
+        to handle: TopicHandle, topic: String, partition: Int32?, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers
+    ) throws {
+        guard !closed.load(ordering: .relaxed) else {
+            throw StreamsError(.illegalState, "the producer is closed")
+        }
+        try send(rkt: handle.pointer, topic: topic, partition: partition, key: key, value: value,
+                 timestamp: timestamp, headers: headers)
+    }
+
+    private func send(
+        rkt: OpaquePointer, topic: String, partition: Int32?, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, timestamp: Int64, headers: Headers
+    ) throws {
         // Ownership of the header list passes to librdkafka only when the send succeeds.
         var headerList = headers.isEmpty ? nil : Self.makeHeaderList(headers)
         defer { if let headerList { rd_kafka_headers_destroy(headerList) } }
@@ -299,7 +327,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
 /// An `rd_kafka_topic_t` pointer. `@unchecked Sendable`: librdkafka topic handles are
 /// thread-safe and live until the client that created them destroys them.
-struct TopicHandle: @unchecked Sendable {
+package struct TopicHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
