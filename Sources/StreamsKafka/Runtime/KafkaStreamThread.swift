@@ -37,10 +37,12 @@ final class KafkaStreamThread: @unchecked Sendable {
         let partition: TopicPartition
         let task: StreamTask
         let source: Int
+        // Confined to the stream thread with no overlapping access: exclusivity is not
+        // checked at run time (a check per access on the per-record path).
         /// The next offset expected; nil until known.
-        var next: Int64?
+        @exclusivity(unchecked) var next: Int64?
         /// The offset last committed.
-        var committed: Int64?
+        @exclusivity(unchecked) var committed: Int64?
         init(partition: TopicPartition, task: StreamTask, source: Int, next: Int64?) {
             self.partition = partition
             self.task = task
@@ -73,11 +75,11 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     private var tasks: [TaskId: StreamTask] = [:]
     private var routes: [TopicPartition: Route] = [:]
-    private var lastRoute: Route?
+    @exclusivity(unchecked) private var lastRoute: Route?
     /// An error raised inside the rebalance callback, thrown after the poll returns.
     private var callbackError: (any Error)?
     private var failed = false
-    private var sawFirstRecord = false
+    @exclusivity(unchecked) private var sawFirstRecord = false
     private var lastCommit: Int64 = 0
 
     init(index: Int, streams: KafkaStreams) throws {
