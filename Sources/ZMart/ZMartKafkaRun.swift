@@ -103,7 +103,13 @@ public struct ZMartKafkaRun: Sendable {
         let partitions = Self.partitions(for: options, embedded: cluster != nil)
 
         let admin = try KafkaAdminClient(properties: ["bootstrap.servers": bootstrap], logger: logger)
-        let brokerCount = try admin.brokers(timeout: .seconds(30)).count
+        let brokerCount: Int
+        do {
+            brokerCount = try admin.brokers(timeout: .seconds(30)).count
+        } catch {
+            throw StreamsError(
+                .timeout, "cannot reach the Kafka cluster at \(bootstrap) within 30 s", underlying: error)
+        }
         let replication = Int16(min(3, brokerCount))
         let topics = [ZMartTopology.transactions, Self.deadLetterTopic] + ZMartTopology.outputTopics
         try admin.createTopics(
