@@ -93,7 +93,8 @@ final class OutputDrain {
         }
     }
 
-    private static func text(_ bytes: UnsafeRawBufferPointer?) -> String {
+    /// A key or value as sample text (null as empty); the Kafka run's reader uses it too.
+    static func text(_ bytes: UnsafeRawBufferPointer?) -> String {
         bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 

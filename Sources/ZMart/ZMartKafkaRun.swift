@@ -168,9 +168,7 @@ public struct ZMartKafkaRun: Sendable {
             let sharing = min(kafka.instances, Int(partitions))
             while instances.filter({ $0.state == .running && !$0.assignedPartitions.isEmpty }).count < sharing {
                 if kafka.stopRequested?() == true { throw Interrupted() }
-                if let failed = instances.first(where: { $0.state == .error }) {
-                    throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
-                }
+                try Self.throwIfAnyFailed(instances)
                 guard ContinuousClock.now < deadline else {
                     throw StreamsError(.timeout, "the \(kafka.instances) instances did not all join within \(kafka.timeout)")
                 }
@@ -223,9 +221,7 @@ public struct ZMartKafkaRun: Sendable {
         let last = instances.compactMap(\.lastCommitTime).max()
         for instance in instances { instance.close(timeout: .seconds(60)) }
         summary.processedPerInstance = instances.map(\.processedRecords)
-        if let failed = instances.first(where: { $0.state == .error }) {
-            throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
-        }
+        try Self.throwIfAnyFailed(instances)
         summary.lostRecords = Int64(instances.reduce(0) { $0 + $1.lostRecords })
         if let first, let last, last.uptimeNanoseconds > first.uptimeNanoseconds {
             summary.seconds = Double(last.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
@@ -302,6 +298,13 @@ public struct ZMartKafkaRun: Sendable {
     /// The run was asked to stop.
     struct Interrupted: Error {}
 
+    /// Throws the error that stopped an instance, if one has stopped.
+    private static func throwIfAnyFailed(_ instances: [KafkaStreams]) throws {
+        if let failed = instances.first(where: { $0.state == .error }) {
+            throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
+        }
+    }
+
     /// Waits until the group has committed the end of every partition of `transactions`.
     private func waitUntilCommitted(
         probe: KafkaConsumer, partitions all: [TopicPartition], instances: [KafkaStreams],
@@ -313,13 +316,9 @@ public struct ZMartKafkaRun: Sendable {
                 topic: partition.topic, partition: partition.partition, timeout: .seconds(30)
             ).high
         }
-        let total = ends.values.reduce(0, +) - (try all.map {
-            try probe.committed([$0], timeout: .seconds(30))[$0] ?? 0
-        }.reduce(0, +))
+        let total = ends.values.reduce(0, +) - (try probe.committed(all, timeout: .seconds(30)).values.reduce(0, +))
         while true {
-            if let failed = instances.first(where: { $0.state == .error }) {
-                throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
-            }
+            try Self.throwIfAnyFailed(instances)
             if kafka.stopRequested?() == true { throw Interrupted() }
             let processed = instances.reduce(0) { $0 + $1.processedRecords + $1.lostRecords }
             if processed < total {
@@ -540,7 +539,7 @@ final class OutputReader {
                     offset: record.headers.lastString(DeadLetterHeaders.offset).flatMap(Int64.init) ?? -1,
                     reason: record.headers.lastString(DeadLetterHeaders.message) ?? "cannot be deserialized"))
         } else if samples[topic, default: []].count < sampleLimit {
-            samples[topic, default: []].append(Self.text(record.key) + "\t" + Self.text(record.value))
+            samples[topic, default: []].append(OutputDrain.text(record.key) + "\t" + OutputDrain.text(record.value))
         }
         if buffers[topic] != nil {
             // Outputs are compact JSON; a dead-letter value is whatever arrived, so control
@@ -557,9 +556,5 @@ final class OutputReader {
                 buffers[topic]!.append(last ? 0x0A : 0x09)
             }
         }
-    }
-
-    private static func text(_ bytes: UnsafeRawBufferPointer?) -> String {
-        bytes.map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }

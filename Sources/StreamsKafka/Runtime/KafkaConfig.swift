@@ -44,7 +44,7 @@ public struct KafkaConfig: Sendable {
     /// - Throws: ``Streams/StreamsError`` (``Streams/StreamsError/Code/invalidConfiguration``)
     ///   naming the setting that is wrong.
     public func validate() throws {
-        guard !bootstrapServers.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !bootstrapServers.allSatisfy(\.isWhitespace) else {
             throw StreamsError(
                 .invalidConfiguration, "bootstrapServers is empty: name at least one broker as host:port")
         }
@@ -81,16 +81,4 @@ public enum ProcessingGuarantee: Sendable, Hashable, CustomStringConvertible {
         case .atLeastOnce: "at-least-once"
         }
     }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> Substring {
-        let start = firstIndex { !set.contains($0) } ?? endIndex
-        let end = lastIndex { !set.contains($0) }.map { index(after: $0) } ?? start
-        return self[start..<max(start, end)]
-    }
-}
-
-extension Set where Element == Character {
-    fileprivate static let whitespaces: Set<Character> = [" ", "\t", "\n", "\r"]
 }

@@ -188,11 +188,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 consumerOpen.withLock { $0 = false }
                 consumer.abandon()
                 producer.abandon()
-                assigned.withLock { $0 = [] }
-                let streams = self.streams
-                owner = nil
-                streams.threadPhaseChanged(index, .stopped)
-                streams.threadFinished(index, error: nil)
+                finish(error: nil)
                 return
             }
             // Graceful: finish what is in flight and commit before leaving the group.
@@ -214,11 +210,16 @@ final class KafkaStreamThread: @unchecked Sendable {
         do { try producer.close(timeout: streams.kafka.flushTimeout) } catch {
             logger.warning("closing the producer failed", metadata: ["error": .string(String(describing: error))])
         }
+        finish(error: failure)
+    }
+
+    /// Reports the thread stopped and lets go of the instance.
+    private func finish(error: (any Error)?) {
         assigned.withLock { $0 = [] }
         let streams = self.streams
         owner = nil
         streams.threadPhaseChanged(index, .stopped)
-        streams.threadFinished(index, error: failure)
+        streams.threadFinished(index, error: error)
     }
 
     /// Hands one consumed record to the task that owns its partition.
@@ -384,11 +385,4 @@ final class KafkaStreamThread: @unchecked Sendable {
 private final class CallbackBox: @unchecked Sendable {
     // Set once, before the consumer polls; read only by the polling thread.
     weak var thread: KafkaStreamThread?
-}
-
-extension Duration {
-    /// The duration in whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
 }

@@ -141,12 +141,7 @@ public final class KafkaStreams: Sendable {
 
     /// Checks that the inputs and outputs exist, co-partitioned, and creates internal topics.
     private func prepareTopics() throws {
-        let admin: KafkaAdminClient
-        do {
-            admin = try KafkaAdminClient(properties: kafka.common, logger: config.logger)
-        } catch {
-            throw error
-        }
+        let admin = try KafkaAdminClient(properties: kafka.common, logger: config.logger)
         let timeout = kafka.startupTimeout
         do {
             _ = try admin.brokers(timeout: timeout)
@@ -158,22 +153,22 @@ public final class KafkaStreams: Sendable {
         }
         let applicationId = config.applicationId
         let external = topology.sourceTopics.filter { !topology.internalTopics.contains($0) }
-        let described = try describe(external, admin: admin, what: "input")
+        var inputs = try describe(external, admin: admin, what: "input")
         let internalTopics = topology.internalTopics.map { TopicName("\(applicationId)-\($0.rawValue)") }
         if !internalTopics.isEmpty {
-            let widest = described.values.max() ?? 1
+            let widest = inputs.values.max() ?? 1
             let brokers = try admin.brokers(timeout: timeout).count
             try admin.createTopics(
                 internalTopics.map {
                     NewTopic(name: $0.rawValue, partitions: widest, replicationFactor: Int16(min(3, brokers)))
                 }, timeout: timeout)
             try admin.waitForTopics(internalTopics.map(\.rawValue), timeout: timeout)
+            inputs.merge(try describe(internalTopics, admin: admin, what: "internal")) { old, _ in old }
         }
         _ = try describe(topology.sinkTopics(applicationId: applicationId), admin: admin, what: "output")
-        let all = try describe(topology.sourceTopics.map(topology.resolver(applicationId: applicationId)), admin: admin, what: "input")
         for subtopology in 0..<topology.subtopologyCount {
             let topics = topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId)
-            let counts = topics.map { all[$0] ?? 0 }
+            let counts = topics.map { inputs[$0] ?? 0 }
             guard let first = counts.first, counts.allSatisfy({ $0 == first }) else {
                 throw StreamsError(
                     .invalidTopology,
@@ -199,22 +194,12 @@ public final class KafkaStreams: Sendable {
     /// its tasks and leaves the group. Returns at once; see ``close(timeout:)`` and
     /// ``waitUntilStopped()``.
     public func requestShutdown() {
-        let threads: [KafkaStreamThread] = shared.withLock { shared in
-            switch shared.state {
-            case .created:
-                return []
-            case .rebalancing, .running:
-                return shared.threads
-            case .pendingShutdown, .notRunning, .error:
-                return shared.threads
-            }
-        }
-        if state == .created {
-            transition(to: .pendingShutdown)
+        let neverStarted = state == .created
+        transition(to: .pendingShutdown)
+        if neverStarted {
             transition(to: .notRunning)
             return
         }
-        transition(to: .pendingShutdown)
         for thread in threads { thread.requestStop() }
     }
 
