@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Streams", targets: ["Streams"]),
         .library(name: "StreamsTestKit", targets: ["StreamsTestKit"]),
         .library(name: "StreamsKafka", targets: ["StreamsKafka"]),
+        .library(name: "StreamsStatus", targets: ["StreamsStatus"]),
         .library(name: "ZMart", targets: ["ZMart"]),
         .executable(name: "zmart", targets: ["zmart"]),
     ],
@@ -19,11 +20,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // SIGINT/SIGTERM and graceful shutdown of the Kafka runtime, the way Swift services do it.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Runtime metrics go through swift-metrics, the ecosystem's metrics API (a small, pure
+        // Swift package), so any backend can collect them.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // The status server's /metrics in Prometheus' text format (needs only swift-metrics and
+        // swift-atomics).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
             name: "Streams",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         .target(name: "StreamsTestKit", dependencies: ["Streams"]),
         // Debian's librdkafka-dev; the scripts install it when pkg-config cannot find it.
@@ -36,11 +46,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The status server: /metrics, /health, /topology and a live page, on loopback.
+        .target(
+            name: "StreamsStatus",
+            dependencies: ["Streams", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
         .target(name: "ZMart", dependencies: ["Streams", "StreamsKafka"]),
         .executableTarget(
             name: "zmart",
             dependencies: [
-                "ZMart", "Streams", "StreamsKafka",
+                "ZMart", "Streams", "StreamsKafka", "StreamsStatus",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -56,6 +72,7 @@ let package = Package(
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "StreamsTestKit"]),
         .testTarget(name: "StreamsTestKitTests", dependencies: ["Streams", "StreamsTestKit"]),
         .testTarget(name: "StreamsKafkaTests", dependencies: ["StreamsKafka", "Streams"]),
+        .testTarget(name: "StreamsStatusTests", dependencies: ["StreamsStatus", "Streams"]),
         .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
         .testTarget(name: "zmartTests", dependencies: ["zmart"]),
     ]

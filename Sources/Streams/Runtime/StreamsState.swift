@@ -27,3 +27,21 @@ public enum StreamsState: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension StreamsState: CaseIterable, Codable {
+    /// Decodes the state's name, as ``description`` writes it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let state = Self.allCases.first(where: { $0.description == name }) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown state \(name)")
+        }
+        self = state
+    }
+
+    /// Encodes the state's name.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
