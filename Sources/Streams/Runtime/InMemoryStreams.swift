@@ -37,8 +37,20 @@ public final class InMemoryStreams {
 
     /// The current lifecycle state.
     public private(set) var state: State = .created {
-        didSet { if oldValue != state { onStateChange?(state, oldValue) } }
+        didSet {
+            if oldValue != state {
+                postStatus()
+                onStateChange?(state, oldValue)
+            }
+        }
     }
+
+    /// The latest status, for a status page or a health check on another thread: posted when
+    /// the state changes, after commits, and between rounds once per
+    /// ``StreamsConfig/metricsRefreshInterval``.
+    public let statusBoard: StatusBoard
+    private var lastStatus: UInt64 = 0
+    private var threadStatus: [ThreadMetadata] = []
 
     /// Called on every state change with the new and the old state.
     public var onStateChange: ((_ new: State, _ old: State) -> Void)?
@@ -64,9 +76,36 @@ public final class InMemoryStreams {
         self.config = config
         self.clock = clock
         self.threads = (0..<config.numStreamThreads).map {
-            StreamThread(index: $0, cluster: cluster, logger: config.logger)
+            StreamThread(index: $0, cluster: cluster, config: config)
         }
+        statusBoard = StatusBoard(applicationId: config.applicationId, topology: topology.describe())
     }
+
+    /// Publishes every thread's metrics and posts the status; between rounds, at most once per
+    /// refresh interval unless `force`.
+    private func refreshMetrics(force: Bool) {
+        let now = monotonicNanos()
+        let interval = config.metricsRefreshInterval.components
+        let nanos = UInt64(interval.seconds) * 1_000_000_000 + UInt64(interval.attoseconds / 1_000_000_000)
+        guard force || now &- lastStatus >= nanos else { return }
+        lastStatus = now
+        threadStatus = threads.map { $0.refreshMetrics(now: now) }
+        postStatus()
+    }
+
+    private func postStatus() {
+        statusBoard.post(
+            StatusSnapshot(
+                applicationId: config.applicationId, state: state, capturedAt: clock(), threads: threadStatus,
+                processedRecords: processedRecords,
+                processRate: threads.reduce(0) { $0 + $1.metrics.processRateValue },
+                producedRecords: sentRecords.values.reduce(0, +), skippedRecords: skippedRecords,
+                deadLetteredRecords: deadLetteredRecords, lostRecords: Int(lostRecords),
+                droppedOutputRecords: 0, commits: commits))
+    }
+
+    /// Commits made.
+    public private(set) var commits = 0
 
     /// The tasks, by id.
     public var taskIds: [TaskId] { tasks.map(\.id) }
@@ -165,6 +204,7 @@ public final class InMemoryStreams {
                 let round = try runThreads()
                 total += round
                 try punctuateAndMaybeCommit()
+                refreshMetrics(force: false)
                 if round == 0 { return total }
             }
         } catch {
@@ -199,6 +239,7 @@ public final class InMemoryStreams {
     /// Writes buffered outputs, then commits the offsets of every processed record.
     /// - Throws: ``StreamsError`` if the outputs cannot be written.
     public func commit() throws {
+        let start = monotonicNanos()
         var offsets: [TopicPartition: Int64] = [:]
         for thread in threads {
             try thread.producer.flush()
@@ -206,6 +247,9 @@ public final class InMemoryStreams {
         }
         cluster.commit(group: config.applicationId, offsets: offsets)
         lastCommit = clock()
+        commits += 1
+        for thread in threads { thread.metrics.recordCommit(since: start) }
+        refreshMetrics(force: true)
     }
 
     /// Wall-clock punctuation at the current time, then a commit: lets a caller with a virtual
@@ -221,7 +265,8 @@ public final class InMemoryStreams {
         let wasRunning = state == .running
         state = .pendingShutdown
         defer {
-            for task in tasks { task.close() }
+            refreshMetrics(force: true)
+            for thread in threads { thread.close() }
             if state == .pendingShutdown { state = .notRunning }
         }
         if wasRunning {

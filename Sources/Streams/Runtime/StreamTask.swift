@@ -18,6 +18,13 @@ package final class StreamTask {
     private var closed = false
     /// Records processed since creation.
     @exclusivity(unchecked) package private(set) var processedRecords = 0
+    /// Records and bytes read through each source handle (the index of ``source(for:)``).
+    @exclusivity(unchecked) private var consumed: [TopicCount] = []
+    /// Sampled times to process one record.
+    @exclusivity(unchecked) private var latency = LatencySamples()
+    /// One record in this many is timed, at the task and at every node: a clock read per
+    /// record and node would cost more than some nodes' work.
+    package static let sampleEvery = 64
 
     /// Makes the task's nodes; processors are created but not initialized.
     package init(
@@ -60,6 +67,7 @@ package final class StreamTask {
             throw StreamsError(.unknownTopic, "task \(id) does not read topic \(topic)")
         }
         sourceList.append((topic, entry))
+        consumed.append(TopicCount())
         return sourceList.count - 1
     }
 
@@ -81,9 +89,20 @@ package final class StreamTask {
         let metadata = RecordMetadata(topic: topic, partition: id.partition, offset: offset)
         context.currentMetadata = metadata
         defer { context.currentMetadata = nil }
-        try entry(
-            RawRecord(key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata))
+        let raw = RawRecord(key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata)
+        if processedRecords & (Self.sampleEvery - 1) == 0 {
+            let start = monotonicNanos()
+            context.sampling = true
+            defer {
+                context.sampling = false
+                latency.add(since: start)
+            }
+            try entry(raw)
+        } else {
+            try entry(raw)
+        }
         processedRecords += 1
+        consumed[source].add(bytes: (key?.count ?? 0) + (value?.count ?? 0))
         if hasStreamTimePunctuation {
             context.currentMetadata = nil
             try context.punctuate(.streamTime, now: context.streamTime)
@@ -104,6 +123,30 @@ package final class StreamTask {
 
     /// Records the deserialization handler sent to a dead-letter topic.
     package var deadLetteredRecords: Int { context.deadLetteredRecords }
+
+    /// Records and bytes read from each input topic since the task was made.
+    package var consumedByTopic: [(topic: TopicName, records: Int, bytes: Int)] {
+        zip(sourceList, consumed).map { ($0.topic, $1.records, $1.bytes) }
+    }
+
+    /// Takes the task's latency samples and its nodes' since the last call.
+    package func takeLatencySamples() -> (task: LatencySamples, nodes: [String: LatencySamples]) {
+        var nodes: [String: LatencySamples] = [:]
+        for node in context.nodeMetrics { nodes[node.name] = node.latency.take() }
+        return (latency.take(), nodes)
+    }
+
+    /// Records each node received since the task was made.
+    package var nodeProcessed: [(node: String, records: Int)] {
+        context.nodeMetrics.map { ($0.name, $0.processed) }
+    }
+
+    /// Records and bytes each sink wrote, by topic, since the task was made.
+    package var produced: [(node: String, topic: TopicName, records: Int, bytes: Int)] {
+        context.nodeMetrics.flatMap { node in
+            node.producedByTopic.sorted { $0.key < $1.key }.map { (node.name, $0.key, $0.value.records, $0.value.bytes) }
+        }
+    }
 
     /// Whether a processor asked for a commit; reading it clears the request.
     package func takeCommitRequest() -> Bool {

@@ -22,19 +22,30 @@ final class StreamThread: @unchecked Sendable {
     private let logger: Logger
     private(set) var lostRecords: Int64 = 0
 
-    init(index: Int, cluster: InMemoryCluster, logger: Logger) {
+    let name: String
+    private let applicationId: String
+    /// The thread's metrics; refreshed by the runtime between rounds.
+    let metrics: StreamThreadMetrics
+
+    init(index: Int, cluster: InMemoryCluster, config: StreamsConfig) {
         self.index = index
         self.cluster = cluster
-        var logger = logger
+        applicationId = config.applicationId
+        name = "\(config.applicationId)-StreamThread-\(index + 1)"
+        var logger = config.logger
         logger[metadataKey: "thread"] = .string("StreamThread-\(index + 1)")
         self.logger = logger
         producer = InMemoryProducer(cluster: cluster)
+        metrics = StreamThreadMetrics(
+            applicationId: config.applicationId, threadName: name, consumerClientId: "\(name)-consumer",
+            producerClientId: "\(name)-producer", factory: config.metricsFactory, refreshInterval: config.metricsRefreshInterval, now: monotonicNanos())
     }
 
     var threadLogger: Logger { logger }
 
     func add(_ task: StreamTask, inputs topics: [(TopicName, Int64)]) throws {
         tasks.append(task)
+        metrics.taskCreated(task)
         for (topic, position) in topics {
             inputs.append(Input(task: task, topic: topic, source: try task.source(for: topic), position: position))
         }
@@ -54,6 +65,7 @@ final class StreamThread: @unchecked Sendable {
 
     /// One pass over every input: up to `maxPollRecords` records from each.
     private func pollOnce(maxPollRecords: Int) throws -> Int {
+        metrics.recordPoll()
         var read = 0
         for index in inputs.indices {
             let input = inputs[index]
@@ -98,6 +110,31 @@ final class StreamThread: @unchecked Sendable {
         }
         try producer.flush()
         return commitAsked
+    }
+
+    /// Publishes the thread's metrics; returns its part of the status.
+    func refreshMetrics(now: UInt64) -> ThreadMetadata {
+        var partitions: [TaskId: [PartitionStatus]] = [:]
+        for input in inputs {
+            let partition = input.task.id.partition
+            partitions[input.task.id, default: []].append(
+                PartitionStatus(
+                    topic: input.topic.rawValue, partition: partition, position: input.position,
+                    committedOffset: cluster.committedOffset(group: applicationId, topic: input.topic, partition: partition),
+                    endOffset: try? cluster.endOffset(of: input.topic, partition: partition)))
+        }
+        metrics.recordProducer(sent: producer.sent.values.reduce(0, +), errors: 0)
+        let tasks = metrics.refresh(tasks: self.tasks, partitions: partitions, now: now)
+        return ThreadMetadata(threadName: name, threadState: "running", activeTasks: tasks)
+    }
+
+    /// Publishes the last counts and closes the tasks and the metrics.
+    func close() {
+        for task in tasks {
+            metrics.taskClosed(task)
+            task.close()
+        }
+        metrics.close()
     }
 
     /// The next offset to read of every input partition.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 
 /// Settings of a streams application, shared by every runtime.
@@ -21,6 +22,12 @@ public struct StreamsConfig: Sendable {
     public var maxPollRecords: Int = 1000
     /// Where the runtime logs; records' keys and values are never logged.
     public var logger: Logger
+    /// Where the runtime's metrics go (see ``StreamsMetricNames``); `nil`, the default, for
+    /// `MetricsSystem.factory`, the process-wide backend of swift-metrics.
+    public var metricsFactory: (any MetricsFactory)?
+    /// How often rates and latencies are computed and the status refreshed; counts are also
+    /// published at every commit. One second by default.
+    public var metricsRefreshInterval: Duration = .seconds(1)
 
     /// Creates a configuration.
     /// - Parameter applicationId: The application id: letters, digits, `.`, `_` and `-`.
@@ -49,6 +56,9 @@ public struct StreamsConfig: Sendable {
         }
         guard numStreamThreads >= 1 else {
             throw StreamsError(.invalidConfiguration, "numStreamThreads must be at least 1, not \(numStreamThreads)")
+        }
+        guard metricsRefreshInterval > .zero else {
+            throw StreamsError(.invalidConfiguration, "metricsRefreshInterval must be positive")
         }
         guard maxPollRecords > 0 else {
             throw StreamsError(.invalidConfiguration, "maxPollRecords must be positive")

@@ -16,6 +16,10 @@ final class TaskContext {
     @exclusivity(unchecked) @usableFromInline var currentMetadata: RecordMetadata?
     @exclusivity(unchecked) var streamTime: Int64 = .min
     var commitRequested = false
+    /// Whether nodes time the current record (one record in ``StreamTask/sampleEvery``).
+    @exclusivity(unchecked) @usableFromInline var sampling = false
+    /// Every node's counts, in the order the nodes were made.
+    private(set) var nodeMetrics: [NodeMetrics] = []
     /// Records skipped by the deserialization handler, dead-lettered ones included.
     var skippedRecords = 0
     /// Records the deserialization handler sent to a dead-letter topic.
@@ -103,6 +107,27 @@ private struct PunctuationSchedule {
 }
 
 extension TaskContext {
+    /// Makes the counters of one node of this task.
+    @usableFromInline
+    func metrics(forNode name: String) -> NodeMetrics {
+        let metrics = NodeMetrics(name: name)
+        nodeMetrics.append(metrics)
+        return metrics
+    }
+
+    /// Runs a node's work on one record: counts it, and times it when the record is sampled.
+    @inlinable
+    func measure(_ metrics: NodeMetrics, _ body: () throws -> Void) rethrows {
+        metrics.processed &+= 1
+        if sampling {
+            let start = monotonicNanos()
+            defer { metrics.latency.add(since: start) }
+            try body()
+        } else {
+            try body()
+        }
+    }
+
     /// Hands a serialized record to the runtime's collector.
     @usableFromInline
     func send(

@@ -6,6 +6,8 @@ final class SinkWriter<Key, Value> {
     @usableFromInline let key: Serde<Key>
     @usableFromInline let value: Serde<Value>
     @usableFromInline let partitioner: StreamPartitioner<Key, Value>?
+    /// Where records and bytes written are counted, by topic.
+    @usableFromInline let metrics: NodeMetrics
     // Reused between records: serialization appends into them, the collector copies out.
     // Exclusivity is not checked at run time: a writer is confined to its task's thread and
     // no access to a buffer overlaps another (each is borrowed for one call).
@@ -15,8 +17,9 @@ final class SinkWriter<Key, Value> {
     @usableFromInline
     init(
         task: TaskContext, node: String, key: Serde<Key>, value: Serde<Value>,
-        partitioner: StreamPartitioner<Key, Value>?
+        partitioner: StreamPartitioner<Key, Value>?, metrics: NodeMetrics
     ) {
+        self.metrics = metrics
         self.task = task
         self.node = node
         self.key = key
@@ -53,6 +56,7 @@ final class SinkWriter<Key, Value> {
                     headers: record.headers)
             }
         }
+        metrics.produced(to: topic, bytes: (hasKey ? keyBuffer.count : 0) + (hasValue ? valueBuffer.count : 0))
     }
 
     /// Writes a record whose value serde writes in place: the key is serialized here, the
@@ -61,16 +65,20 @@ final class SinkWriter<Key, Value> {
     func write(_ record: Record<Key, Value>, to topic: TopicName, inPlace: Serde<Value>.InPlaceSerializer) throws {
         try withSerializedKey(record.key, topic: topic) { keyBytes in
             let partition = try choosePartition(record, topic: topic)
+            var bytes = keyBytes?.count ?? 0
             try task.send(
                 topic: topic, partition: partition, key: keyBytes, timestamp: record.timestamp,
                 headers: record.headers
             ) { space in
                 do {
-                    return try inPlace(record.value, space)
+                    let written = try inPlace(record.value, space)
+                    bytes &+= written ?? 0
+                    return written
                 } catch {
                     throw serializationError(error, topic: topic)
                 }
             }
+            metrics.produced(to: topic, bytes: bytes)
         }
     }
 

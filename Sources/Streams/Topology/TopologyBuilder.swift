@@ -45,7 +45,8 @@ public struct TopologyBuilder: Sendable {
                 make: { task, children in
                     let context = ProcessorContext<Key, Value>(task: task, nodeName: name)
                     context.children = try downstreams(children, of: name, as: Record<Key, Value>.self)
-                    return RuntimeNode(source: { raw in
+                    let metrics = task.metrics(forNode: name)
+                    return RuntimeNode(source: { raw in try task.measure(metrics) {
                         let recordKey: Key
                         let recordValue: Value
                         do {
@@ -67,7 +68,7 @@ public struct TopologyBuilder: Sendable {
                         if let timestamps { record._timestamp = timestamps.extract(record) }
                         task.observe(timestamp: record.timestamp)
                         try context.forward(record)
-                    })
+                    } })
                 }))
     }
 
@@ -98,9 +99,10 @@ public struct TopologyBuilder: Sendable {
                     let downs = try downstreams(children, of: name, as: Record<P.KeyOut, P.ValueOut>.self)
                     context.children = downs
                     context.childrenByName = Dictionary(downs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                    let metrics = task.metrics(forNode: name)
                     let entry = Downstream<P.KeyIn, P.ValueIn>(name: name) { record in
                         do {
-                            try processor.process(record)
+                            try task.measure(metrics) { try processor.process(record) }
                         } catch let error as StreamsError {
                             throw error
                         } catch {
@@ -165,11 +167,15 @@ public struct TopologyBuilder: Sendable {
                 name: name, kind: .sink(topic: fixedTopic, keySerde: key.name, valueSerde: value.name),
                 parents: parents, input: .of(Key.self, Value.self), output: nil,
                 make: { task, _ in
+                    let metrics = task.metrics(forNode: name)
                     let writer = SinkWriter(
-                        task: task, node: name, key: key, value: value, partitioner: partitioner)
+                        task: task, node: name, key: key, value: value, partitioner: partitioner,
+                        metrics: metrics)
                     let resolved = fixedTopic.map(task.resolveTopic)
                     let entry = Downstream<Key, Value>(name: name) { record in
-                        try writer.write(record, to: resolved ?? task.resolveTopic(topicFor(record)))
+                        try task.measure(metrics) {
+                            try writer.write(record, to: resolved ?? task.resolveTopic(topicFor(record)))
+                        }
                     }
                     return RuntimeNode(downstream: entry)
                 }))

@@ -81,6 +81,13 @@ final class KafkaStreamThread: @unchecked Sendable {
     private var failed = false
     @exclusivity(unchecked) private var sawFirstRecord = false
     private var lastCommit: Int64 = 0
+    /// The thread's metrics.
+    private let metrics: StreamThreadMetrics
+    private var lastMetrics: UInt64 = 0
+    private let metricsInterval: UInt64
+    /// The thread's part of the instance's status, refreshed with its metrics.
+    private let status: Mutex<ThreadMetadata>
+    private var phase: Phase = .starting
 
     init(index: Int, streams: KafkaStreams) throws {
         self.index = index
@@ -128,7 +135,48 @@ final class KafkaStreamThread: @unchecked Sendable {
             groupId: applicationId, properties: consumerProperties, logger: logger,
             onRebalance: { event in box.thread?.rebalance(event) })
         waker = consumer.waker
+        let interval = streams.config.metricsRefreshInterval.components
+        metricsInterval = UInt64(interval.seconds) * 1_000_000_000 + UInt64(interval.attoseconds / 1_000_000_000)
+        metrics = StreamThreadMetrics(
+            applicationId: applicationId, threadName: threadName,
+            consumerClientId: consumerProperties["client.id"] ?? "\(threadName)-consumer",
+            producerClientId: producerProperties["client.id"] ?? "\(threadName)-producer", factory: streams.config.metricsFactory, refreshInterval: streams.config.metricsRefreshInterval,
+            now: monotonicNanos())
+        status = Mutex(ThreadMetadata(threadName: threadName, threadState: "\(Phase.starting)", activeTasks: []))
         box.thread = self
+    }
+
+    /// The thread's part of the instance's status, as of its last metrics refresh.
+    var metadata: ThreadMetadata { status.withLock { $0 } }
+
+    /// The thread's process rate over its last metrics window.
+    var processRate: Double { status.withLock { $0.activeTasks.reduce(0) { $0 + $1.processRate } } }
+
+    /// Publishes the metrics and refreshes the thread's status.
+    private func refreshMetrics() {
+        let now = monotonicNanos()
+        lastMetrics = now
+        var partitions: [TaskId: [PartitionStatus]] = [:]
+        for (partition, route) in routes {
+            let ends = consumer.cachedWatermarks(topic: partition.topic, partition: partition.partition)
+            partitions[route.task.id, default: []].append(
+                PartitionStatus(
+                    topic: partition.topic.rawValue, partition: partition.partition, position: route.next,
+                    committedOffset: route.committed, endOffset: ends?.high))
+        }
+        for key in partitions.keys { partitions[key]!.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) } }
+        metrics.recordProducer(
+            sent: counters.produced.load(ordering: .relaxed), errors: producer.failedDeliveries)
+        let tasks = metrics.refresh(tasks: Array(self.tasks.values), partitions: partitions, now: now)
+        let phase = self.phase
+        status.withLock { $0 = ThreadMetadata(threadName: name, threadState: "\(phase)", activeTasks: tasks) }
+    }
+
+    /// Records the thread's phase (for its status) and tells the instance.
+    private func phaseChanged(_ phase: Phase) {
+        self.phase = phase
+        status.withLock { $0.threadState = "\(phase)" }
+        streams.threadPhaseChanged(index, phase)
     }
 
     /// The input partitions the thread owns now.
@@ -172,6 +220,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                     try self.process(record)
                 }
                 if let error = callbackError { throw error }
+                metrics.recordPoll()
                 if count > 0 { counters.processed.add(count, ordering: .relaxed) }
                 producer.poll(timeoutMilliseconds: 0)
                 let now = streams.clock()
@@ -182,12 +231,15 @@ final class KafkaStreamThread: @unchecked Sendable {
                 }
                 if commitAsked || now - lastCommit >= interval {
                     try commit()
+                } else if monotonicNanos() &- lastMetrics >= metricsInterval {
+                    refreshMetrics()
                 }
             }
             if crashRequested.load(ordering: .relaxed) {
                 consumerOpen.withLock { $0 = false }
                 consumer.abandon()
                 producer.abandon()
+                metrics.close()
                 finish(error: nil)
                 return
             }
@@ -197,7 +249,9 @@ final class KafkaStreamThread: @unchecked Sendable {
             failure = error
             failed = true
         }
+        refreshMetrics()
         closeTasks(tasks.keys.map { $0 })
+        metrics.close()
         consumerOpen.withLock { $0 = false }
         do {
             // Leaving the group runs the final revocation on this thread; after a failure it
@@ -217,6 +271,11 @@ final class KafkaStreamThread: @unchecked Sendable {
     private func finish(error: (any Error)?) {
         assigned.withLock { $0 = [] }
         let streams = self.streams
+        phase = .stopped
+        status.withLock {
+            $0.threadState = "\(Phase.stopped)"
+            $0.activeTasks = []
+        }
         owner = nil
         streams.threadPhaseChanged(index, .stopped)
         streams.threadFinished(index, error: error)
@@ -278,6 +337,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// Waits until every output is acknowledged, then commits the next offset of every
     /// partition that advanced.
     private func commit() throws {
+        let start = monotonicNanos()
         try collector.flush(timeout: streams.kafka.flushTimeout)
         var offsets: [TopicPartition: Int64] = [:]
         for (partition, route) in routes {
@@ -295,8 +355,10 @@ final class KafkaStreamThread: @unchecked Sendable {
             for (partition, offset) in offsets { routes[partition]?.committed = offset }
             counters.commits.add(1, ordering: .relaxed)
             counters.lastCommitNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            metrics.recordCommit(since: start)
         }
         lastCommit = streams.clock()
+        refreshMetrics()
     }
 
     // MARK: Rebalancing
@@ -306,16 +368,16 @@ final class KafkaStreamThread: @unchecked Sendable {
             switch event {
             case .assigned(let partitions):
                 try assign(partitions)
-                streams.threadPhaseChanged(index, .running)
+                phaseChanged(.running)
             case .revoked(let partitions):
-                streams.threadPhaseChanged(index, .rebalancing)
+                phaseChanged(.rebalancing)
                 if !failed {
                     // Flush and commit before the partitions go to another member.
                     try commit()
                 }
                 release(partitions)
             case .lost(let partitions):
-                streams.threadPhaseChanged(index, .rebalancing)
+                phaseChanged(.rebalancing)
                 logger.warning(
                     "partitions lost without a clean hand-over; their uncommitted records will be processed again",
                     metadata: ["partitions": .string(partitions.map(\.description).joined(separator: ","))])
@@ -345,6 +407,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                     collector: collector, deserializationHandler: streams.config.deserializationErrorHandler)
                 tasks[id] = task
                 created.append(task)
+                metrics.taskCreated(task)
             }
             routes[partition] = Route(
                 partition: partition, task: task, source: try task.source(for: partition.topic),
@@ -375,8 +438,9 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     private func closeTasks(_ ids: [TaskId]) {
         for id in ids {
-            tasks[id]?.close()
-            tasks[id] = nil
+            guard let task = tasks.removeValue(forKey: id) else { continue }
+            metrics.taskClosed(task)
+            task.close()
         }
     }
 }

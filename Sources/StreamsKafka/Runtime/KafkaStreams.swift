@@ -300,6 +300,11 @@ public final class KafkaStreams: Sendable {
     /// The input partitions this instance owns now.
     public var assignedPartitions: [TopicPartition] { threads.flatMap { $0.assignedPartitions }.sorted() }
 
+    /// The stream threads and their tasks, as of their last metrics refresh (about once per
+    /// ``Streams/StreamsConfig/metricsRefreshInterval`` and after every commit): Kafka Streams'
+    /// `metadataForLocalThreads()`.
+    public var localThreadsMetadata: [ThreadMetadata] { threads.map(\.metadata) }
+
     private var threads: [KafkaStreamThread] { shared.withLock { $0.threads } }
 
     // MARK: Thread reports
@@ -363,5 +368,25 @@ public final class KafkaStreams: Sendable {
         case (.pendingShutdown, .notRunning), (.pendingShutdown, .error): true
         default: false
         }
+    }
+}
+
+extension KafkaStreams: StatusReporting {
+    /// The application id.
+    public var applicationId: String { config.applicationId }
+
+    /// The topology's description.
+    public var topologyDescription: TopologyDescription { topology.describe() }
+
+    /// The instance's status: state, threads, tasks with the lag of every input partition,
+    /// and totals. Cheap; callable from any thread.
+    public func statusSnapshot() -> StatusSnapshot {
+        let threads = self.threads
+        return StatusSnapshot(
+            applicationId: config.applicationId, state: state, capturedAt: clock(),
+            threads: threads.map(\.metadata), processedRecords: processedRecords,
+            processRate: threads.reduce(0) { $0 + $1.processRate }, producedRecords: producedRecords,
+            skippedRecords: skippedRecords, deadLetteredRecords: deadLetteredRecords, lostRecords: lostRecords,
+            droppedOutputRecords: droppedOutputRecords, commits: commits)
     }
 }

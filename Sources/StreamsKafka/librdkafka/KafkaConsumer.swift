@@ -292,6 +292,17 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
+    /// The watermarks of a partition as the last fetch response reported them, without asking
+    /// the cluster (so it never blocks); `nil` before the first fetch of the partition.
+    public func cachedWatermarks(topic: TopicName, partition: Int32) -> (low: Int64, high: Int64)? {
+        guard !closed else { return nil }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(handle, topic.rawValue, partition, &low, &high)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
+    }
+
     /// The partitions currently assigned to this consumer.
     /// - Throws: `.kafka` naming librdkafka's error.
     public func assignment() throws -> [TopicPartition] {
