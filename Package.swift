@@ -69,9 +69,18 @@ let package = Package(
             dependencies: ["Streams", "StreamsKafka", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/kafka-clients-bench"
         ),
-        .testTarget(name: "StreamsTests", dependencies: ["Streams", "StreamsTestKit"]),
+        .testTarget(
+            name: "StreamsTests",
+            dependencies: ["Streams", "StreamsTestKit", .product(name: "MetricsTestKit", package: "swift-metrics")]
+        ),
         .testTarget(name: "StreamsTestKitTests", dependencies: ["Streams", "StreamsTestKit"]),
-        .testTarget(name: "StreamsKafkaTests", dependencies: ["StreamsKafka", "Streams"]),
+        .testTarget(
+            name: "StreamsKafkaTests",
+            dependencies: [
+                "StreamsKafka", "Streams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "StreamsStatusTests", dependencies: ["StreamsStatus", "Streams"]),
         .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
         .testTarget(name: "zmartTests", dependencies: ["zmart"]),

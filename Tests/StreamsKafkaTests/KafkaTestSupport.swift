@@ -3,11 +3,21 @@ import Streams
 import StreamsKafka
 import Synchronization
 
-/// Log lines captured from librdkafka, to check what reaches logs.
+/// Log lines captured from librdkafka and the runtime, to check what reaches logs.
 final class CapturedLogs: Sendable {
-    let lines = Mutex<[String]>([])
+    /// One record with the logger's and the call's metadata merged, as strings.
+    struct Entry: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
 
-    var all: [String] { lines.withLock { $0 } }
+    let entries = Mutex<[Entry]>([])
+
+    /// Every record as one line: level, message, metadata.
+    var all: [String] { records.map { "\($0.level) \($0.message) \($0.metadata)" } }
+
+    var records: [Entry] { entries.withLock { $0 } }
 
     /// A logger that appends every line at `level` or above here.
     func logger(level: Logger.Level = .info) -> Logger {
@@ -28,7 +38,11 @@ struct CapturingHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        logs.lines.withLock { $0.append("\(event.level) \(event.message) \(event.metadata ?? [:])") }
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let entry = CapturedLogs.Entry(
+            level: event.level, message: event.message.description, metadata: merged.mapValues { "\($0)" })
+        logs.entries.withLock { $0.append(entry) }
     }
 }
 

@@ -136,7 +136,9 @@ package final class StreamThreadMetrics {
     /// Streams removes a task's metrics when the task leaves the thread).
     package func taskClosed(_ task: StreamTask) {
         guard let handles = tasks.removeValue(forKey: task.id) else { return }
-        processedInWindow += handles.publishCounts(of: task)
+        let processed = handles.publishCounts(of: task)
+        processTotal.increment(by: processed)
+        processedInWindow += processed
         handles.destroy()
         published[task.id] = nil
         taskClosedTotal.increment()
@@ -155,7 +157,9 @@ package final class StreamThreadMetrics {
         var lagMax: Int64 = 0
         for task in current {
             guard let handles = tasks[task.id] else { continue }
-            processedInWindow += handles.publishCounts(of: task)
+            let processed = handles.publishCounts(of: task)
+            processTotal.increment(by: processed)
+            processedInWindow += processed
             let status = partitions[task.id] ?? []
             handles.publishLag(status)
             lagMax = max(lagMax, status.compactMap(\.lag).max() ?? 0)
@@ -171,7 +175,6 @@ package final class StreamThreadMetrics {
                 handles.publishWindow(task: samples.task, nodes: samples.nodes, seconds: seconds)
                 taskSamples.merge(samples.task)
             }
-            processTotal.increment(by: processedInWindow)
             processRateValue = Double(processedInWindow) / seconds
             processRate.record(processRateValue)
             processLatencyAvg.record(taskSamples.averageMillis)

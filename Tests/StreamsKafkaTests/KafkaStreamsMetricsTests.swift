@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import Prometheus
+import Streams
+import StreamsKafka
+import Synchronization
+import Testing
+
+private typealias Support = RuntimeTestSupport
+
+@Suite("Metrics, status and logs of KafkaStreams", .serialized)
+struct KafkaStreamsMetricsTests {
+    /// One sample of Prometheus' text format: name, labels and value.
+    struct Sample {
+        let name: String
+        let labels: [String: String]
+        let value: Double
+    }
+
+    /// Parses the registry's text exposition (the lines that are not comments).
+    static func samples(_ registry: PrometheusCollectorRegistry) -> [Sample] {
+        registry.emitToString().split(separator: "\n").compactMap { line -> Sample? in
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...])
+            else { return nil }
+            let head = line[..<space]
+            guard let brace = head.firstIndex(of: "{") else { return Sample(name: String(head), labels: [:], value: value) }
+            var labels: [String: String] = [:]
+            for pair in head[head.index(after: brace)..<head.index(before: head.endIndex)].split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                labels[String(parts[0])] = String(parts[1].dropFirst().dropLast())
+            }
+            return Sample(name: String(head[..<brace]), labels: labels, value: value)
+        }
+    }
+
+    static func total(_ samples: [Sample], _ name: String, where labels: [String: String] = [:]) -> Double {
+        samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
+            .reduce(0) { $0 + $1.value }
+    }
+
+    @Test func metricsAndStatusAfterAKnownRun() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: Support.logger)
+        try cluster.createTopic("in", partitions: 4)
+        try cluster.createTopic("out", partitions: 4)
+        let records = Support.numbered(0..<1500)
+        try Support.produce(records, to: "in", bootstrap: cluster.bootstrapServers)
+
+        let registry = PrometheusCollectorRegistry()
+        var (config, kafka) = Support.configs("metered", bootstrap: cluster.bootstrapServers)
+        config.metricsFactory = PrometheusMetricsFactory(registry: registry)
+        config.numStreamThreads = 2
+        kafka.consumerProperties["client.id"] = "meter"
+        let streams = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: kafka)
+        defer { streams.close() }
+        try streams.start()
+        try Support.waitUntil("every input is processed") { streams.processedRecords == 1500 }
+        // A commit refreshes the metrics; the lag needs fetch responses that saw the ends.
+        try Support.waitUntil("the metrics show every record and no lag") {
+            streams.requestCommit()
+            let samples = Self.samples(registry)
+            let lags = samples.filter { $0.name == StreamsMetricNames.Consumer.recordsLag }
+            return Self.total(samples, StreamsMetricNames.Thread.processTotal) == 1500 && lags.count == 4
+                && lags.allSatisfy { $0.value == 0 }
+        }
+        let samples = Self.samples(registry)
+        #expect(Self.total(samples, StreamsMetricNames.Task.processTotal) == 1500)
+        #expect(Self.total(samples, StreamsMetricNames.Topic.recordsConsumedTotal, where: ["topic": "in"]) == 1500)
+        let inputBytes = records.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
+        #expect(Self.total(samples, StreamsMetricNames.Topic.bytesConsumedTotal) == Double(inputBytes))
+        #expect(Self.total(samples, StreamsMetricNames.Topic.recordsProducedTotal, where: ["topic": "out"]) == 1500)
+        #expect(Self.total(samples, StreamsMetricNames.Topic.bytesProducedTotal) == Double(inputBytes))
+        #expect(Self.total(samples, StreamsMetricNames.Producer.recordSendTotal) == 1500)
+        #expect(Self.total(samples, StreamsMetricNames.Producer.recordErrorTotal) == 0)
+        #expect(Self.total(samples, StreamsMetricNames.Task.droppedRecordsTotal) == 0)
+        #expect(Self.total(samples, StreamsMetricNames.Thread.commitTotal) >= 1)
+        #expect(Self.total(samples, StreamsMetricNames.Thread.taskCreatedTotal) == 4)
+        // Two threads, each with its own label; lag under each consumer's client id.
+        let threads = Set(samples.filter { $0.name == StreamsMetricNames.Thread.processTotal }.compactMap { $0.labels["thread_id"] })
+        #expect(threads == ["metered-StreamThread-1", "metered-StreamThread-2"])
+        let clients = Set(samples.filter { $0.name == StreamsMetricNames.Consumer.recordsLag }.compactMap { $0.labels["client_id"] })
+        #expect(clients == ["meter-metered-StreamThread-1-consumer", "meter-metered-StreamThread-2-consumer"])
+        // Per-node counts: every node of the topology saw every record.
+        for node in ["KSTREAM-SOURCE-0000000000", "KSTREAM-MAPVALUES-0000000001", "KSTREAM-SINK-0000000002"] {
+            #expect(
+                Self.total(samples, StreamsMetricNames.ProcessorNode.processTotal, where: ["processor_node_id": node]) == 1500,
+                "node \(node)")
+        }
+
+        let status = streams.statusSnapshot()
+        #expect(status.state == .running)
+        #expect(status.processedRecords == 1500)
+        #expect(status.threads.count == 2)
+        let tasks = status.threads.flatMap(\.activeTasks)
+        #expect(tasks.map(\.taskId).sorted() == (0..<4).map { TaskId(subtopology: 0, partition: $0) })
+        #expect(tasks.reduce(0) { $0 + $1.processedRecords } == 1500)
+        #expect(status.partitions.count == 4)
+        #expect(status.partitions.allSatisfy { $0.lag == 0 && $0.position == $0.committedOffset })
+        #expect(status.partitions.reduce(0) { $0 + ($1.endOffset ?? 0) } == 1500)
+
+        #expect(streams.close(timeout: .seconds(30)))
+        #expect(streams.statusSnapshot().state == .notRunning)
+        // A stopped instance's metrics are gone, as Kafka Streams removes a dead thread's.
+        #expect(Self.samples(registry).filter { $0.name.hasPrefix("kafka_streams_") }.isEmpty)
+    }
+
+    @Test func logsNameApplicationThreadAndTaskAndNeverARecordValue() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)
+        try cluster.createTopic("in", partitions: 2)
+        try cluster.createTopic("out", partitions: 2)
+        try cluster.createTopic("dlq", partitions: 1)
+        // Values are card numbers; some keys are not valid Int64 keys, so they are skipped and logged.
+        let cards = (0..<40).map { index in String(format: "4111 1111 1111 %04d", 1000 + index) }
+        var inputs: [(key: String, value: [UInt8])] = []
+        for (index, card) in cards.enumerated() {
+            inputs.append((index % 4 == 0 ? "bad-\(card)" : "12345678", Array(card.utf8)))
+        }
+        try Support.produce(inputs, to: "in", bootstrap: cluster.bootstrapServers)
+
+        let captured = CapturedLogs()
+        var (config, kafka) = Support.configs("logged", bootstrap: cluster.bootstrapServers)
+        var logger = captured.logger(level: .debug)
+        logger[metadataKey: "application"] = "logged"
+        config.logger = logger
+        config.deserializationErrorHandler = .logAndContinue
+        // Keys of 8 bytes are Int64 keys; the others cannot be deserialized.
+        let typed = StreamsBuilder()
+        typed.stream("in", Consumed(key: .int64, value: .string))
+            .to("out", Produced(key: .int64, value: .string))
+        let streams = try KafkaStreams(topology: try typed.build(), config: config, kafka: kafka)
+        defer { streams.close() }
+        try streams.start()
+        try Support.waitUntil("every input is processed") { streams.processedRecords == inputs.count }
+        #expect(streams.close(timeout: .seconds(30)))
+
+        let logs = captured.records
+        let skips = logs.filter { $0.message.contains("skipped a record") }
+        #expect(skips.count == 10)
+        for record in skips {
+            #expect(record.metadata["application"] == "logged")
+            #expect(record.metadata["thread"] != nil)
+            #expect(record.metadata["task"] != nil)
+        }
+        #expect(logs.contains { $0.message.contains("partitions assigned") && $0.metadata["thread"] != nil })
+        #expect(logs.allSatisfy { $0.metadata["application"] == "logged" })
+        // No log line holds a card number, whole or as its digits.
+        for record in logs {
+            let text = record.message + " " + record.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let digits = text.filter(\.isNumber)
+            for card in cards {
+                #expect(!text.contains(card))
+                #expect(!digits.contains(card.filter(\.isNumber)))
+            }
+        }
+    }
+}
