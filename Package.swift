@@ -51,7 +51,10 @@ let package = Package(
             name: "StreamsStatus",
             dependencies: ["Streams", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
-        .target(name: "ZMart", dependencies: ["Streams", "StreamsKafka"]),
+        .target(
+            name: "ZMart",
+            dependencies: ["Streams", "StreamsKafka", .product(name: "CoreMetrics", package: "swift-metrics")]
+        ),
         .executableTarget(
             name: "zmart",
             dependencies: [

@@ -30,6 +30,12 @@ public struct ZMartKafkaRun: Sendable {
         /// feeding and waiting, closes the instances gracefully (they commit what they have
         /// processed) and reports what got through, with ``ZMartRun/Summary/interrupted`` set.
         public var stopRequested: (@Sendable () -> Bool)?
+        /// Once every input record is processed and committed, keep the instances running
+        /// (idle members of the group, as a long-running application is) until
+        /// ``stopRequested`` answers `true`; ``onProcessed`` is called when the wait begins.
+        public var holdAfterProcessing = false
+        /// Called when every input record is processed and committed.
+        public var onProcessed: (@Sendable () -> Void)?
 
         /// Creates options: the embedded cluster with 3 brokers, one instance.
         public init() {}
@@ -143,6 +149,7 @@ public struct ZMartKafkaRun: Sendable {
         config.logger = logger
         config.numStreamThreads = options.threads
         config.commitInterval = kafka.commitInterval
+        config.metricsFactory = options.metricsFactory
         config.deserializationErrorHandler = .deadLetterQueue(Self.deadLetterTopic, redact: ZMartRedaction.maskCardNumbers)
         var kafkaConfig = KafkaConfig(bootstrapServers: bootstrap)
         kafkaConfig.consumerProperties["fetch.wait.max.ms"] = "50"
@@ -191,15 +198,24 @@ public struct ZMartKafkaRun: Sendable {
                         kafkaConfig: kafkaConfig, records: summary.records, deadline: deadline)
                 }
                 try startInstances()
+                options.onStatus?(InstancesStatus(instances))
             } else {
                 // Every member joins before the input arrives, so the partitions are shared
                 // from the first record on.
                 try startInstances()
+                options.onStatus?(InstancesStatus(instances))
                 try waitForMembers()
                 lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
                 if summary.interrupted == true { throw Interrupted() }
             }
             try waitUntilCommitted(probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline)
+            if kafka.holdAfterProcessing {
+                kafka.onProcessed?()
+                while kafka.stopRequested?() != true {
+                    try Self.throwIfAnyFailed(instances)
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }
             if kafka.passthrough, let before = passthrough {
                 // Once more after the applications, on the same broker (see Passthrough.runs).
                 for instance in instances { instance.close(timeout: .seconds(60)) }
@@ -360,6 +376,7 @@ public struct ZMartKafkaRun: Sendable {
         config.logger = options.logger
         config.numStreamThreads = options.threads
         config.commitInterval = kafka.commitInterval
+        config.metricsFactory = options.metricsFactory
         let instance = try KafkaStreams(topology: try builder.build(), config: config, kafka: kafkaConfig)
         defer { instance.close(timeout: .seconds(60)) }
         try instance.start()

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,11 @@ public struct ZMartRun {
         public var samplesPerTopic = 3
         /// Where the runtime logs.
         public var logger = Logger(label: "zmart")
+        /// Where the runtime's metrics go; `nil` for `MetricsSystem.factory`.
+        public var metricsFactory: (any MetricsFactory)?
+        /// Called once the application has started, with what reports its status (for a
+        /// status page or a progress line).
+        public var onStatus: (@Sendable (any StatusReporting) -> Void)?
 
         /// Creates options with defaults: 100,000 generated purchases, seed 42, 4 partitions.
         public init() {}
@@ -112,12 +118,14 @@ public struct ZMartRun {
         var config = StreamsConfig(applicationId: "zmart")
         config.logger = options.logger
         config.numStreamThreads = options.threads
+        config.metricsFactory = options.metricsFactory
         config.deserializationErrorHandler = DeserializationErrorHandler { failure in
             failures.add(failure.metadata, reason: failure.error.message)
             return .continue
         }
         let streams = try InMemoryStreams(topology: topology, cluster: cluster, config: config)
         try streams.start()
+        options.onStatus?(streams.statusBoard)
 
         let producer = InMemoryProducer(cluster: cluster)
         let drain = try OutputDrain(

@@ -4,8 +4,10 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Streams
+import StreamsStatus
 import Synchronization
 import ZMart
 
@@ -73,6 +75,17 @@ struct ZMartCommand: AsyncParsableCommand {
     @Flag(help: "Print a benchmark line: engine, records, seconds, rate, output counts, peak RSS.")
     var bench = false
 
+    @Option(help: ArgumentHelp(
+        "Serve a status page, /metrics (Prometheus), /health and /topology on PORT (0: any free port).",
+        discussion: "On Kafka the application keeps running once the input is processed, until Ctrl-C."))
+    var statusPort: Int?
+
+    @Option(help: "The address the status server listens on (an IP literal).")
+    var statusHost = "127.0.0.1"
+
+    @Option(help: "Seconds between progress lines (default 1 on a terminal, 5 otherwise; 0: none).")
+    var progressEvery: Double?
+
     func validate() throws {
         if let records, records < 0 { throw ValidationError("--records must not be negative") }
         if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
@@ -86,6 +99,12 @@ struct ZMartCommand: AsyncParsableCommand {
         }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let statusPort, !(0...65535).contains(statusPort) {
+            throw ValidationError("--status-port must be between 0 and 65535, not \(statusPort)")
+        }
+        if let progressEvery, progressEvery < 0 || !progressEvery.isFinite {
+            throw ValidationError("--progress-every must be a number of seconds, 0 or more")
         }
         if let input, !FileManager.default.isReadableFile(atPath: input) {
             throw ValidationError("cannot read input file \(input)")
@@ -117,6 +136,28 @@ struct ZMartCommand: AsyncParsableCommand {
         var logger = Logger(label: "zmart")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         options.logger = logger
+        // The status page and the progress line read the application's status; both start
+        // before the run (a port in use fails here) and follow the application once it runs.
+        let relay = StatusRelay(applicationId: "zmart", topology: try ZMartTopology.make().describe())
+        var statusServer: StatusServer?
+        if let statusPort {
+            let registry = PrometheusCollectorRegistry()
+            options.metricsFactory = PrometheusMetricsFactory(registry: registry)
+            let server = StatusServer(source: relay, registry: registry, host: statusHost, port: statusPort, logger: logger)
+            try server.start()
+            statusServer = server
+            var stderr = StandardError()
+            print("status page at \(server.url)", to: &stderr)
+        }
+        defer { statusServer?.stop() }
+        let terminal = ProgressReporter.stdoutIsTerminal
+        let progressSeconds = quiet ? 0 : progressEvery ?? (terminal ? 1 : 5)
+        let progress = progressSeconds > 0
+            ? ProgressReporter(source: relay, interval: .milliseconds(Int64(progressSeconds * 1000)), terminal: terminal && !json)
+            : nil
+        progress?.start()
+        defer { progress?.stop() }
+        options.onStatus = { source in relay.attach(source) }
         let summary: ZMartRun.Summary
         var passthrough: ZMartKafkaRun.Passthrough?
         var runtimeOnly: ZMartKafkaRun.Passthrough?
@@ -145,6 +186,16 @@ struct ZMartCommand: AsyncParsableCommand {
             // processed and the summary shows what got through.
             let stop = Atomic<Bool>(false)
             kafka.stopRequested = { stop.load(ordering: .relaxed) }
+            if let statusServer {
+                // A long-running application: once the input is processed it stays in the
+                // group, idle, with its status page up, until Ctrl-C.
+                kafka.holdAfterProcessing = true
+                let url = statusServer.url
+                kafka.onProcessed = {
+                    var stderr = StandardError()
+                    print("every input record is processed; the application keeps running, status page at \(url) (Ctrl-C stops it)", to: &stderr)
+                }
+            }
             let run = try ZMartKafkaRun(options: options, kafka: kafka)
             let job = BlockingJob { try run.run() } onShutdown: { stop.store(true, ordering: .relaxed) }
             let group = ServiceGroup(
@@ -159,6 +210,7 @@ struct ZMartCommand: AsyncParsableCommand {
             bootstrap = address.get()
         }
 
+        progress?.stop()
         var stderr = StandardError()
         for line in summary.malformedLines {
             print("line \(line.line): skipped malformed purchase: \(line.reason)", to: &stderr)

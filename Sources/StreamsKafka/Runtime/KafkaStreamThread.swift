@@ -93,7 +93,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         self.index = index
         owner = streams
         let applicationId = streams.config.applicationId
-        name = "\(applicationId)-StreamThread-\(index + 1)"
+        name = "\(streams.clientId)-StreamThread-\(index + 1)"
         var logger = streams.config.logger
         logger[metadataKey: "thread"] = .string("StreamThread-\(index + 1)")
         self.logger = logger

@@ -39,8 +39,15 @@ public final class KafkaStreams: Sendable {
     public let config: StreamsConfig
     /// The Kafka settings.
     public let kafka: KafkaConfig
+    /// Names this instance among the application's: its threads are
+    /// `<clientId>-StreamThread-<n>`, and its clients' ids and metrics carry them. The
+    /// application id for the first instance made in a process, then `<applicationId>-2`,
+    /// `-3`, … for more instances of the same application in that process.
+    public let clientId: String
     let clock: @Sendable () -> Int64
     private let shared = Mutex(Shared())
+    /// Instances made per application id in this process, for unique client ids.
+    private static let instancesMade = Mutex<[String: Int]>([:])
     /// Serializes listener calls so they arrive in the order the changes happened.
     private let listenerLock = Mutex(())
     private let finished = DispatchGroup()
@@ -74,6 +81,11 @@ public final class KafkaStreams: Sendable {
         self.config = config
         self.kafka = kafka
         self.clock = clock
+        let made = Self.instancesMade.withLock { made in
+            made[config.applicationId, default: 0] += 1
+            return made[config.applicationId]!
+        }
+        clientId = made == 1 ? config.applicationId : "\(config.applicationId)-\(made)"
     }
 
     /// The current lifecycle state.
