@@ -60,8 +60,11 @@ struct ZMartCommand: AsyncParsableCommand {
     @Option(help: "Write --records generated purchases (--seed) to FILE as input lines, then exit.")
     var generateInput: String?
 
-    @Flag(help: "Print the topology as text, Mermaid and Graphviz DOT, then exit.")
+    @Flag(help: "Print the topology as text, Mermaid and Graphviz DOT (or one rendering with --format), then exit.")
     var describe = false
+
+    @Option(help: "With --describe, print only this rendering of the topology: text, mermaid, dot or svg.")
+    var format: DescribeFormat?
 
     @Flag(help: "Print a machine-readable JSON summary instead of the report.")
     var json = false
@@ -106,6 +109,9 @@ struct ZMartCommand: AsyncParsableCommand {
         if let progressEvery, progressEvery < 0 || !progressEvery.isFinite {
             throw ValidationError("--progress-every must be a number of seconds, 0 or more")
         }
+        if format != nil && !describe {
+            throw ValidationError("--format needs --describe")
+        }
         if let input, !FileManager.default.isReadableFile(atPath: input) {
             throw ValidationError("cannot read input file \(input)")
         }
@@ -121,6 +127,10 @@ struct ZMartCommand: AsyncParsableCommand {
         }
         if describe {
             let description = try ZMartTopology.make().describe()
+            if let format {
+                print(format.render(description), terminator: "")
+                return
+            }
             print(description.description)
             print("Mermaid:\n" + description.mermaid)
             print("Graphviz DOT:\n" + description.dot, terminator: "")
@@ -269,6 +279,21 @@ struct ZMartCommand: AsyncParsableCommand {
         if summary.interrupted == true {
             print("interrupted: the counts above are those of the records processed before the stop", to: &stderr)
             throw ExitCode(130)
+        }
+    }
+}
+
+/// The renderings `--describe --format` prints.
+enum DescribeFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, mermaid, dot, svg
+
+    /// The description in this format, ending with a newline.
+    func render(_ description: TopologyDescription) -> String {
+        switch self {
+        case .text: description.description
+        case .mermaid: description.mermaid
+        case .dot: description.dot
+        case .svg: description.svg
         }
     }
 }

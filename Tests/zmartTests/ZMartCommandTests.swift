@@ -200,6 +200,42 @@ struct ZMartCommandTests {
         #expect(result.stdout.contains("digraph topology {"))
     }
 
+    @Test func describeFormatSVGPrintsOnlyAnSVGDocument() throws {
+        let result = try run(["--describe", "--format", "svg"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let svg = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        #expect(svg.hasSuffix("</svg>"))
+        #expect(svg.components(separatedBy: "<svg").count == 2, "one document")
+        #expect(svg.contains("id=\"node-masking\""))
+        #expect(!svg.contains("Topologies:") && !svg.contains("flowchart") && !svg.contains("digraph"))
+    }
+
+    @Test(arguments: [
+        ("mermaid", "flowchart TD\n", ["Topologies:", "digraph", "<svg"]),
+        ("dot", "digraph topology {", ["Topologies:", "flowchart", "<svg"]),
+        ("text", "Topologies:\n", ["flowchart", "digraph", "<svg"]),
+    ])
+    func describeFormatPrintsOnlyThatRendering(format: String, start: String, absent: [String]) throws {
+        let result = try run(["--describe", "--format", format])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.hasPrefix(start))
+        #expect(result.stdout.contains("masking"))
+        for other in absent { #expect(!result.stdout.contains(other), "\(other) in --format \(format)") }
+    }
+
+    @Test func badDescribeFormatNamesTheValidOnes() throws {
+        let result = try run(["--describe", "--format", "png"])
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        for format in ["text", "mermaid", "dot", "svg"] {
+            #expect(result.stderr.contains("'\(format)'"), "stderr: \(result.stderr)")
+        }
+        let withoutDescribe = try run(["--format", "svg"])
+        #expect(withoutDescribe.status != 0)
+        #expect(withoutDescribe.stderr.contains("--format needs --describe"))
+    }
+
     @Test func benchPrintsItsLineLast() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

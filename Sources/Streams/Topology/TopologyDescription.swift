@@ -14,7 +14,8 @@ import Foundation
 ///       <-- transactions-source
 /// ```
 ///
-/// ``mermaid`` and ``dot`` draw the same graph for Mermaid and Graphviz.
+/// ``mermaid`` and ``dot`` draw the same graph for Mermaid and Graphviz; ``svg`` draws it as a
+/// self-contained SVG picture, laid out by this library (no Graphviz needed).
 public struct TopologyDescription: Sendable, CustomStringConvertible {
     /// A node as described.
     public struct Node: Sendable, Hashable {
