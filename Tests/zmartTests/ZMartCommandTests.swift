@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -302,10 +305,87 @@ struct ZMartCommandTests {
         #expect((counts["purchases"] ?? .max) <= records)
     }
 
+    /// GETs a URL; returns the status code and the body.
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func statusPortServesTheLiveApplicationUntilInterrupted() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (file, bad) = try writeInput(in: folder)
+        let good = 11 - bad.count
+        let pages = Locked<[String: (status: Int, body: String)]>([:])
+        let result = try run(["--input", file.path, "--status-port", "0", "--progress-every", "0.2", "--quiet"]) { pid, stderr in
+            func log() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
+            let deadline = ContinuousClock.now + .seconds(90)
+            while !log().contains("every input record is processed") {
+                guard ContinuousClock.now < deadline else { throw POSIXError(.ETIMEDOUT) }
+                usleep(20_000)
+            }
+            let line = try #require(log().split(separator: "\n").first { $0.hasPrefix("status page at ") })
+            let base = String(line.dropFirst("status page at ".count))
+            #expect(base.hasPrefix("http://127.0.0.1:"))
+            // A progress line with no lag comes while the application idles.
+            func idleLine() -> Bool {
+                guard let marker = log().range(of: "every input record is processed") else { return false }
+                return log()[marker.upperBound...].contains("lag=0 ")
+            }
+            while !idleLine() {
+                guard ContinuousClock.now < deadline else { throw POSIXError(.ETIMEDOUT) }
+                usleep(20_000)
+            }
+            for path in ["health", "metrics", "status.json", "", "topology?format=svg"] {
+                let semaphore = DispatchSemaphore(value: 0)
+                Task {
+                    let page = (try? await Self.get(base + path)) ?? (0, "")
+                    pages.set(pages.get().merging([path: page]) { _, new in new })
+                    semaphore.signal()
+                }
+                semaphore.wait()
+            }
+            kill(pid, SIGINT)
+        }
+        // Ctrl-C is how a long-running application ends: a clean stop, not an interruption.
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let seen = pages.get()
+        #expect(seen["health"]?.status == 200)
+        #expect(seen["health"]?.body.contains("running") == true)
+        let metrics = try #require(seen["metrics"]?.body)
+        // Every line that reached Kafka was processed once (well-formed or dead-lettered).
+        let processed = metrics.split(separator: "\n")
+            .filter { $0.hasPrefix("kafka_streams_stream_thread_metrics_process_total{") }
+            .compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +)
+        let quietLine = try #require(result.stdout.split(separator: "\n").last { $0.hasPrefix("records=") })
+        let records = try #require(quietLine.split(separator: " ").first.flatMap { Int($0.dropFirst("records=".count)) })
+        #expect(records >= good)
+        #expect(processed == Double(records), "metrics: \(metrics.prefix(2000))")
+        #expect(metrics.contains("kafka_streams_stream_task_metrics_dead_letter_records_total"))
+        #expect(metrics.contains("kafka_consumer_consumer_fetch_manager_metrics_records_lag{"))
+        let status = try #require(seen["status.json"]?.body)
+        #expect(status.contains("\"state\":\"running\""))
+        #expect(seen[""]?.status == 200)
+        #expect(seen["topology?format=svg"]?.body.contains("masking") == true)
+        for (path, page) in seen { assertNoRawCard(page.body, "/\(path)") }
+        assertNoRawCard(result.stderr, "stderr")
+        assertNoRawCard(result.stdout, "stdout")
+        #expect(result.stderr.contains("progress: state="))
+    }
+
     @Test func badArgumentsAreRejected() throws {
         #expect(try run(["--partitions", "0"]).status != 0)
         let missing = try run(["--input", "/nonexistent/file.tsv"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("cannot read input file"))
     }
+}
+
+/// A value shared with a closure that may run on another thread.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ new: Value) { lock.withLock { value = new } }
+    func get() -> Value { lock.withLock { value } }
 }

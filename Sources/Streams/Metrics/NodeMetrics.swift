@@ -19,19 +19,30 @@ final class NodeMetrics {
     @exclusivity(unchecked) @usableFromInline var currentTopic: TopicName?
     @exclusivity(unchecked) @usableFromInline var current = TopicCount()
 
-    init(name: String) {
+    /// A sink to one fixed topic: every record counts in ``current`` with no name compared.
+    @usableFromInline let fixedTopic: Bool
+
+    init(name: String, fixedTopic: TopicName? = nil) {
         self.name = name
+        self.fixedTopic = fixedTopic != nil
+        currentTopic = fixedTopic
     }
 
     /// A sink wrote one record of `bytes` bytes to `topic`.
-    @inlinable
+    @inlinable @inline(__always)
     func produced(to topic: TopicName, bytes: Int) {
-        if topic != currentTopic {
-            if let previous = currentTopic { produced[previous, default: TopicCount()].merge(current) }
-            currentTopic = topic
-            current = TopicCount()
-        }
-        current.add(bytes: bytes)
+        if !fixedTopic { switchTopic(to: topic) }
+        current.records &+= 1
+        current.bytes &+= bytes
+    }
+
+    /// Makes `topic` the current one, keeping the previous one's counts.
+    @usableFromInline
+    func switchTopic(to topic: TopicName) {
+        guard topic != currentTopic else { return }
+        if let previous = currentTopic { produced[previous, default: TopicCount()].merge(current) }
+        currentTopic = topic
+        current = TopicCount()
     }
 
     /// Records and bytes written by topic since the node was made.

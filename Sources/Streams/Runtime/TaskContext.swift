@@ -109,8 +109,8 @@ private struct PunctuationSchedule {
 extension TaskContext {
     /// Makes the counters of one node of this task.
     @usableFromInline
-    func metrics(forNode name: String) -> NodeMetrics {
-        let metrics = NodeMetrics(name: name)
+    func metrics(forNode name: String, fixedTopic: TopicName? = nil) -> NodeMetrics {
+        let metrics = NodeMetrics(name: name, fixedTopic: fixedTopic)
         nodeMetrics.append(metrics)
         return metrics
     }

@@ -167,11 +167,11 @@ public struct TopologyBuilder: Sendable {
                 name: name, kind: .sink(topic: fixedTopic, keySerde: key.name, valueSerde: value.name),
                 parents: parents, input: .of(Key.self, Value.self), output: nil,
                 make: { task, _ in
-                    let metrics = task.metrics(forNode: name)
+                    let resolved = fixedTopic.map(task.resolveTopic)
+                    let metrics = task.metrics(forNode: name, fixedTopic: resolved)
                     let writer = SinkWriter(
                         task: task, node: name, key: key, value: value, partitioner: partitioner,
                         metrics: metrics)
-                    let resolved = fixedTopic.map(task.resolveTopic)
                     let entry = Downstream<Key, Value>(name: name) { record in
                         try task.measure(metrics) {
                             try writer.write(record, to: resolved ?? task.resolveTopic(topicFor(record)))
