@@ -1,0 +1,1 @@
+enum StatusPage { static let html = "" }
