@@ -86,6 +86,14 @@ public final class StatusServer: Sendable {
         }
     }
 
+    /// The address bound while the server listens, as the system reports it.
+    var listeningAddress: (host: String, port: Int)? {
+        state.withLock { state in
+            guard case .listening(let listening) = state else { return nil }
+            return (listening.socket.host, listening.socket.port)
+        }
+    }
+
     /// Binds, listens and starts serving on threads of its own; returns once connections are
     /// accepted. Calling it while the server runs does nothing; after ``stop()`` it starts
     /// the server again.
