@@ -9,6 +9,16 @@ struct StatusRoutes: Sendable {
     let source: any StatusReporting
     /// The metrics for `/metrics`, if any.
     let registry: PrometheusCollectorRegistry?
+    /// Whether to refuse requests whose `Host` is a name other than `localhost`: set when the
+    /// server listens on loopback, where such a request can only come from a browser tricked
+    /// by DNS rebinding into sending a web site's script to this machine.
+    let checksHost: Bool
+
+    init(source: any StatusReporting, registry: PrometheusCollectorRegistry?, checksHost: Bool) {
+        self.source = source
+        self.registry = registry
+        self.checksHost = checksHost
+    }
 
     /// The formats `/topology?format=` knows, in the order error messages list them.
     static let topologyFormats = ["text", "mermaid", "dot", "svg"]
@@ -24,6 +34,9 @@ struct StatusRoutes: Sendable {
             return .plain(
                 405, "method \(request.method) not allowed: the status server answers GET and HEAD",
                 extraHeaders: [("Allow", "GET, HEAD")])
+        }
+        if checksHost, let host = request.headers["host"], !Self.isLocal(host: host) {
+            return .plain(403, "this status server answers requests for 127.0.0.1, [::1] or localhost only")
         }
         switch request.path {
         case "/", "/index.html":
@@ -41,6 +54,20 @@ struct StatusRoutes: Sendable {
         default:
             return .plain(404, "not found: the status server has /, /status.json, /metrics, /health and /topology")
         }
+    }
+
+    /// Whether a `Host` value (with or without its port) is an IP literal or `localhost`.
+    static func isLocal(host value: String) -> Bool {
+        var name = Substring(value.trimmingCharacters(in: .whitespaces))
+        if name.hasPrefix("[") {
+            guard let close = name.firstIndex(of: "]") else { return false }
+            name = name[...close]
+        } else if let colon = name.lastIndex(of: ":"), name.firstIndex(of: ":") == colon {
+            name = name[..<colon]
+        }
+        let lowered = name.lowercased()
+        return lowered == "localhost" || lowered.hasSuffix(".localhost")
+            || SocketAddress(host: String(name), port: 0) != nil
     }
 
     private func statusJSON() -> HTTPResponse {

@@ -19,7 +19,9 @@ import Synchronization
 /// It listens on 127.0.0.1 unless told otherwise: the page and the figures are for the people
 /// who operate the application, not for the internet. It answers GET and HEAD only, one
 /// request per connection, on a few threads of its own (never Swift's cooperative pool), and
-/// gives a client 2 seconds to send its request.
+/// gives a client 2 seconds to send its request. On loopback it also refuses (403) a request
+/// whose `Host` is a name other than `localhost`, which only a browser misled by DNS
+/// rebinding sends.
 ///
 /// ```swift
 /// let server = StatusServer(source: streams, registry: registry, port: 8080)
@@ -70,8 +72,19 @@ public final class StatusServer: Sendable {
     ) {
         self.host = host
         self.requestedPort = port
-        self.routes = StatusRoutes(source: source, registry: registry)
+        self.routes = StatusRoutes(source: source, registry: registry, checksHost: Self.isLoopback(host))
         self.logger = logger
+    }
+
+    /// A server dropped without ``stop()`` stops: its threads do not hold on to it, so
+    /// nothing else would.
+    deinit {
+        stop()
+    }
+
+    /// Whether `host` is a loopback literal (127.0.0.0/8 or ::1).
+    static func isLoopback(_ host: String) -> Bool {
+        SocketAddress(host: host, port: 0)?.isLoopback ?? false
     }
 
     /// The port: the one bound once started (the system's choice when 0 was asked for), the

@@ -381,3 +381,42 @@ struct StatusServerTests {
         return addresses
     }
 }
+
+extension StatusServerTests {
+    @Test func onLoopbackARequestForAnotherHostNameIsForbidden() throws {
+        try withServer { server, _ in
+            func status(host: String?, version: String = "HTTP/1.1") throws -> Int {
+                let field = host.map { "Host: \($0)\r\n" } ?? ""
+                let request = "GET /health \(version)\r\n\(field)\r\n"
+                return try HTTPTestClient.exchange(Array(request.utf8), port: server.port).status
+            }
+            // What a browser sends after a web site's name was rebound to 127.0.0.1.
+            let rebound = try status(host: "attacker.example:\(server.port)")
+            #expect(rebound == 403)
+            for host in ["127.0.0.1:\(server.port)", "localhost:\(server.port)", "[::1]:\(server.port)", "localhost"] {
+                let answer = try status(host: host)
+                #expect(answer == 200, "Host: \(host)")
+            }
+            // HTTP/1.0 clients may send no Host at all.
+            let withoutHost = try status(host: nil, version: "HTTP/1.0")
+            #expect(withoutHost == 200)
+        }
+    }
+
+    @Test func aStoppedServerStartsAgain() throws {
+        let server = StatusServer(source: try StatusFixtures.board(), registry: nil)
+        try server.start()
+        server.stop()
+        try server.start()
+        defer { server.stop() }
+        #expect(try HTTPTestClient.request("GET", "/health", port: server.port).status == 200)
+    }
+
+    @Test func aServerThatIsDroppedStops() throws {
+        var server: StatusServer? = StatusServer(source: try StatusFixtures.board(), registry: nil)
+        try server?.start()
+        let port = try #require(server?.port)
+        server = nil
+        #expect(throws: HTTPTestClient.ConnectFailure.self) { close(try HTTPTestClient.connect(port: port)) }
+    }
+}

@@ -52,6 +52,17 @@ enum SocketAddress {
         }
     }
 
+    /// Whether this is a loopback address: 127.0.0.0/8 or ::1.
+    var isLoopback: Bool {
+        switch self {
+        case .v4(let address):
+            return UInt32(bigEndian: address.sin_addr.s_addr) >> 24 == 127
+        case .v6(let address):
+            let bytes = withUnsafeBytes(of: address.sin6_addr) { Array($0) }
+            return bytes == [UInt8](repeating: 0, count: 15) + [1]
+        }
+    }
+
     /// Calls `body` with the address as a `sockaddr` and its length.
     func withSockAddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         switch self {

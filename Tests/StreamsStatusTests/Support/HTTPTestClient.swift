@@ -67,7 +67,8 @@ enum HTTPTestClient {
         _ method: String = "GET", _ path: String, host: String = "127.0.0.1", port: Int,
         within timeout: Duration = .seconds(10)
     ) throws -> HTTPTestResponse {
-        let request = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: status-tests\r\n\r\n"
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let request = "\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: status-tests\r\n\r\n"
         return try exchange(Array(request.utf8), host: host, port: port, within: timeout)
     }
 
