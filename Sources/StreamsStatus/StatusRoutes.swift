@@ -32,7 +32,7 @@ struct StatusRoutes: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
             return .plain(
-                405, "method \(request.method) not allowed: the status server answers GET and HEAD",
+                405, "method \(request.method.prefix(20)) not allowed: the status server answers GET and HEAD",
                 extraHeaders: [("Allow", "GET, HEAD")])
         }
         if checksHost, let host = request.headers["host"], !Self.isLocal(host: host) {
