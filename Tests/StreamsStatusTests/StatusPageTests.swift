@@ -9,7 +9,7 @@ import Testing
 @Suite("Status page in a headless browser", .serialized)
 struct StatusPageTests {
     /// Runs `body` with a browser and a server showing ``StatusFixtures/snapshot(state:)``.
-    func withPage(_ body: (_ chromium: Chromium, _ url: String, _ port: Int) throws -> Void) throws {
+    func withPage(_ body: (_ chromium: Chromium, _ url: String, _ port: Int) async throws -> Void) async throws {
         guard let chromium = Chromium.installed() else {
             Issue.record(Comment(rawValue: Chromium.missing))
             return
@@ -17,12 +17,12 @@ struct StatusPageTests {
         let server = StatusServer(source: try StatusFixtures.board(), registry: StatusServerTests.makeRegistry())
         try server.start()
         defer { server.stop() }
-        try body(chromium, "http://127.0.0.1:\(server.port)/", server.port)
+        try await body(chromium, "http://127.0.0.1:\(server.port)/", server.port)
     }
 
-    @Test func thePageShowsStateFiguresTasksLagAndTopology() throws {
-        try withPage { chromium, url, _ in
-            let dom = DumpedDOM(html: try chromium.dumpDOM(of: url))
+    @Test func thePageShowsStateFiguresTasksLagAndTopology() async throws {
+        try await withPage { chromium, url, _ in
+            let dom = DumpedDOM(html: try await chromium.dumpDOM(of: url))
             let snapshot = StatusFixtures.snapshot()
 
             #expect(dom.text("app") == StatusFixtures.applicationId)
@@ -69,16 +69,16 @@ struct StatusPageTests {
         }
     }
 
-    @Test func theScreenshotShowsThePageAndTheTopologyColours() throws {
-        try withPage { chromium, url, port in
-            let svg = try HTTPTestClient.request("GET", "/topology.svg", port: port).text
+    @Test func theScreenshotShowsThePageAndTheTopologyColours() async throws {
+        try await withPage { chromium, url, port in
+            let svg = try await HTTPTestClient.request("GET", "/topology.svg", port: port).text
             let fills = SVGFills.nodeFills(in: svg).sorted { $0.description < $1.description }
             try #require(!fills.isEmpty, "the served /topology.svg has no node fills to look for")
 
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-page-\(UUID().uuidString).png").path
             defer { try? FileManager.default.removeItem(atPath: path) }
-            try chromium.screenshot(of: url, to: path)
-            let report = try PNGInspector.inspect(path, colours: fills)
+            try await chromium.screenshot(of: url, to: path)
+            let report = try await PNGInspector.inspect(path, colours: fills)
 
             #expect(report.width == 1280)
             #expect(report.height == 1400)

@@ -24,13 +24,13 @@ struct StatusServerTests {
     /// registry whose counter reads 7; stops the server after.
     func withServer<T>(
         registry: PrometheusCollectorRegistry? = makeRegistry(),
-        _ body: (_ server: StatusServer, _ board: StatusBoard) throws -> T
-    ) throws -> T {
+        _ body: (_ server: StatusServer, _ board: StatusBoard) async throws -> T
+    ) async throws -> T {
         let board = try StatusFixtures.board()
         let server = StatusServer(source: board, registry: registry)
         try server.start()
         defer { server.stop() }
-        return try body(server, board)
+        return try await body(server, board)
     }
 
     static func makeRegistry() -> PrometheusCollectorRegistry {
@@ -39,8 +39,8 @@ struct StatusServerTests {
         return registry
     }
 
-    @Test func startListensOnAnEphemeralLoopbackPort() throws {
-        try withServer { server, _ in
+    @Test func startListensOnAnEphemeralLoopbackPort() async throws {
+        try await withServer { server, _ in
             #expect(server.port > 0)
             #expect(server.host == "127.0.0.1")
             let address = try #require(server.listeningAddress)
@@ -49,9 +49,9 @@ struct StatusServerTests {
         }
     }
 
-    @Test func statusJSONDecodesBackToThePostedSnapshot() throws {
-        try withServer { server, board in
-            let response = try HTTPTestClient.request("GET", "/status.json", port: server.port)
+    @Test func statusJSONDecodesBackToThePostedSnapshot() async throws {
+        try await withServer { server, board in
+            let response = try await HTTPTestClient.request("GET", "/status.json", port: server.port)
             #expect(response.status == 200)
             #expect(response.contentType == "application/json")
             let decoded = try JSONDecoder().decode(StatusSnapshot.self, from: Data(response.body))
@@ -62,15 +62,15 @@ struct StatusServerTests {
             var changed = StatusFixtures.snapshot(state: .rebalancing)
             changed.processedRecords = 99
             board.post(changed)
-            let again = try HTTPTestClient.request("GET", "/status.json", port: server.port)
+            let again = try await HTTPTestClient.request("GET", "/status.json", port: server.port)
             #expect(try JSONDecoder().decode(StatusSnapshot.self, from: Data(again.body)) == changed)
         }
     }
 
-    @Test func headAnswersTheHeadersWithoutTheBody() throws {
-        try withServer { server, _ in
-            let get = try HTTPTestClient.request("GET", "/status.json", port: server.port)
-            let head = try HTTPTestClient.request("HEAD", "/status.json", port: server.port)
+    @Test func headAnswersTheHeadersWithoutTheBody() async throws {
+        try await withServer { server, _ in
+            let get = try await HTTPTestClient.request("GET", "/status.json", port: server.port)
+            let head = try await HTTPTestClient.request("HEAD", "/status.json", port: server.port)
             #expect(head.status == 200)
             #expect(head.body.isEmpty)
             #expect(head.headers["content-length"] == String(get.body.count))
@@ -79,20 +79,20 @@ struct StatusServerTests {
     }
 
     @Test(arguments: StreamsState.allCases)
-    func healthIsOKOnlyWhileRunning(_ state: StreamsState) throws {
-        try withServer { server, board in
+    func healthIsOKOnlyWhileRunning(_ state: StreamsState) async throws {
+        try await withServer { server, board in
             board.post(StatusFixtures.snapshot(state: state))
-            let response = try HTTPTestClient.request("GET", "/health", port: server.port)
+            let response = try await HTTPTestClient.request("GET", "/health", port: server.port)
             #expect(response.status == (state == .running ? 200 : 503))
             #expect(response.contentType == "application/json")
             #expect(response.text == "{\"state\":\"\(state)\"}")
         }
     }
 
-    @Test func metricsServesTheRegistryInPrometheusTextFormat() throws {
+    @Test func metricsServesTheRegistryInPrometheusTextFormat() async throws {
         let registry = Self.makeRegistry()
-        try withServer(registry: registry) { server, _ in
-            let response = try HTTPTestClient.request("GET", "/metrics", port: server.port)
+        try await withServer(registry: registry) { server, _ in
+            let response = try await HTTPTestClient.request("GET", "/metrics", port: server.port)
             #expect(response.status == 200)
             #expect(response.contentType == "text/plain; version=0.0.4; charset=utf-8")
             let lines = response.text.split(separator: "\n")
@@ -100,14 +100,14 @@ struct StatusServerTests {
             #expect(lines.contains("# TYPE \(Self.counterName) counter"))
 
             registry.makeCounter(descriptor: Self.counter).increment(by: Int64(3))
-            let later = try HTTPTestClient.request("GET", "/metrics", port: server.port)
+            let later = try await HTTPTestClient.request("GET", "/metrics", port: server.port)
             #expect(later.text.split(separator: "\n").contains("\(Self.counterName) 10"))
         }
     }
 
-    @Test func metricsIsNotFoundWithoutARegistry() throws {
-        try withServer(registry: nil) { server, _ in
-            let response = try HTTPTestClient.request("GET", "/metrics", port: server.port)
+    @Test func metricsIsNotFoundWithoutARegistry() async throws {
+        try await withServer(registry: nil) { server, _ in
+            let response = try await HTTPTestClient.request("GET", "/metrics", port: server.port)
             #expect(response.status == 404)
             #expect(response.contentType.hasPrefix("text/plain"))
             #expect(response.text.contains("registry"))
@@ -122,10 +122,10 @@ struct StatusServerTests {
         ("/topology?format=svg", "image/svg+xml", "<svg"),
         ("/topology.svg", "image/svg+xml", "<svg"),
     ])
-    func topologyFormats(path: String, contentType: String, prefix: String) throws {
+    func topologyFormats(path: String, contentType: String, prefix: String) async throws {
         let description = try StatusFixtures.topology()
-        try withServer { server, _ in
-            let response = try HTTPTestClient.request("GET", path, port: server.port)
+        try await withServer { server, _ in
+            let response = try await HTTPTestClient.request("GET", path, port: server.port)
             #expect(response.status == 200)
             #expect(response.contentType == contentType)
             #expect(response.text.hasPrefix(prefix))
@@ -140,9 +140,9 @@ struct StatusServerTests {
         }
     }
 
-    @Test func theSVGNamesEveryNode() throws {
-        try withServer { server, _ in
-            let svg = try HTTPTestClient.request("GET", "/topology.svg", port: server.port).text
+    @Test func theSVGNamesEveryNode() async throws {
+        try await withServer { server, _ in
+            let svg = try await HTTPTestClient.request("GET", "/topology.svg", port: server.port).text
             for name in StatusFixtures.nodeNames {
                 #expect(svg.contains(name), "\(name) is not in the picture")
             }
@@ -150,9 +150,9 @@ struct StatusServerTests {
         }
     }
 
-    @Test func anUnknownTopologyFormatIsABadRequestNamingTheValidOnes() throws {
-        try withServer { server, _ in
-            let response = try HTTPTestClient.request("GET", "/topology?format=png", port: server.port)
+    @Test func anUnknownTopologyFormatIsABadRequestNamingTheValidOnes() async throws {
+        try await withServer { server, _ in
+            let response = try await HTTPTestClient.request("GET", "/topology?format=png", port: server.port)
             #expect(response.status == 400)
             #expect(response.contentType.hasPrefix("text/plain"))
             for format in ["text", "mermaid", "dot", "svg"] {
@@ -161,9 +161,9 @@ struct StatusServerTests {
         }
     }
 
-    @Test func thePageIsOneSelfContainedDocument() throws {
-        try withServer { server, _ in
-            let response = try HTTPTestClient.request("GET", "/", port: server.port)
+    @Test func thePageIsOneSelfContainedDocument() async throws {
+        try await withServer { server, _ in
+            let response = try await HTTPTestClient.request("GET", "/", port: server.port)
             #expect(response.status == 200)
             #expect(response.contentType == "text/html; charset=utf-8")
             let html = response.text
@@ -180,19 +180,19 @@ struct StatusServerTests {
         }
     }
 
-    @Test func anUnknownPathIsNotFound() throws {
-        try withServer { server, _ in
-            let response = try HTTPTestClient.request("GET", "/nothing-here", port: server.port)
+    @Test func anUnknownPathIsNotFound() async throws {
+        try await withServer { server, _ in
+            let response = try await HTTPTestClient.request("GET", "/nothing-here", port: server.port)
             #expect(response.status == 404)
             #expect(response.contentType == "text/plain; charset=utf-8")
         }
     }
 
     @Test(arguments: ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"])
-    func otherMethodsAreNotAllowed(_ method: String) throws {
-        try withServer { server, _ in
+    func otherMethodsAreNotAllowed(_ method: String) async throws {
+        try await withServer { server, _ in
             let request = "\(method) /status.json HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\ncard=411111"
-            let response = try HTTPTestClient.exchange(Array(request.utf8), port: server.port)
+            let response = try await HTTPTestClient.exchange(Array(request.utf8), port: server.port)
             #expect(response.status == 405)
             #expect(response.headers["allow"] == "GET, HEAD")
         }
@@ -208,31 +208,31 @@ struct StatusServerTests {
         "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
         "G(T / HTTP/1.1\r\n\r\n",
     ])
-    func malformedRequestsAreBadRequests(_ raw: String) throws {
-        try withServer { server, _ in
-            let response = try HTTPTestClient.exchange(Array(raw.utf8), port: server.port)
+    func malformedRequestsAreBadRequests(_ raw: String) async throws {
+        try await withServer { server, _ in
+            let response = try await HTTPTestClient.exchange(Array(raw.utf8), port: server.port)
             #expect(response.status == 400)
             #expect(response.headers["connection"] == "close")
         }
     }
 
-    @Test func headersOver16KiBAreABadRequest() throws {
-        try withServer { server, _ in
+    @Test func headersOver16KiBAreABadRequest() async throws {
+        try await withServer { server, _ in
             let padding = String(repeating: "a", count: 17 * 1024)
             let raw = "GET /status.json HTTP/1.1\r\nHost: x\r\nX-Padding: \(padding)\r\n\r\n"
-            let response = try HTTPTestClient.exchange(Array(raw.utf8), port: server.port)
+            let response = try await HTTPTestClient.exchange(Array(raw.utf8), port: server.port)
             #expect(response.status == 400)
             #expect(response.text.contains("16 KiB"))
 
             let fits = "GET /health HTTP/1.1\r\nX-Padding: \(String(repeating: "a", count: 15 * 1024))\r\n\r\n"
-            #expect(try HTTPTestClient.exchange(Array(fits.utf8), port: server.port).status == 200)
+            #expect(try await HTTPTestClient.exchange(Array(fits.utf8), port: server.port).status == 200)
         }
     }
 
     @Test(arguments: ["/", "/status.json", "/metrics", "/health", "/topology", "/topology.svg", "/missing"])
-    func everyAnswerSaysItsLengthNotToCacheAndToClose(_ path: String) throws {
-        try withServer { server, _ in
-            let response = try HTTPTestClient.request("GET", path, port: server.port)
+    func everyAnswerSaysItsLengthNotToCacheAndToClose(_ path: String) async throws {
+        try await withServer { server, _ in
+            let response = try await HTTPTestClient.request("GET", path, port: server.port)
             #expect(response.headers["content-length"] == String(response.body.count))
             #expect(response.headers["cache-control"] == "no-store")
             #expect(response.headers["connection"] == "close")
@@ -240,33 +240,33 @@ struct StatusServerTests {
         }
     }
 
-    @Test func aSilentClientDoesNotHoldUpOthers() throws {
-        try withServer { server, _ in
+    @Test func aSilentClientDoesNotHoldUpOthers() async throws {
+        try await withServer { server, _ in
             let silent = try HTTPTestClient.connect(port: server.port)
             defer { close(silent) }
             // Sooner than the 2 seconds the silent client is given, so it was not waited out.
             let started = ContinuousClock.now
-            let response = try HTTPTestClient.request("GET", "/health", port: server.port, within: .milliseconds(1500))
+            let response = try await HTTPTestClient.request("GET", "/health", port: server.port, within: .milliseconds(1500))
             #expect(response.status == 200)
             #expect(ContinuousClock.now - started < .milliseconds(1500))
             // And the server lets the silent one go, without an answer.
-            let leftOver = try HTTPTestClient.readToEnd(silent, within: .seconds(6))
+            let leftOver = try await HTTPTestClient.readToEnd(silent, within: .seconds(6))
             #expect(leftOver.isEmpty)
         }
     }
 
-    @Test func aHalfSentRequestGetsA408() throws {
-        try withServer { server, _ in
+    @Test func aHalfSentRequestGetsA408() async throws {
+        try await withServer { server, _ in
             let fd = try HTTPTestClient.connect(port: server.port)
             defer { close(fd) }
             try HTTPTestClient.sendAll(fd, Array("GET /status.json HTTP/1.1\r\nHost: x\r\n".utf8))
-            let response = try HTTPTestClient.parse(try HTTPTestClient.readToEnd(fd, within: .seconds(6)))
+            let response = try HTTPTestClient.parse(try await HTTPTestClient.readToEnd(fd, within: .seconds(6)))
             #expect(response.status == 408)
         }
     }
 
-    @Test func nonLoopbackAddressesAreRefused() throws {
-        try withServer { server, _ in
+    @Test func nonLoopbackAddressesAreRefused() async throws {
+        try await withServer { server, _ in
             let addresses = Self.nonLoopbackIPv4Addresses()
             for address in addresses {
                 #expect(throws: HTTPTestClient.ConnectFailure.self, "\(address) accepted a connection") {
@@ -275,28 +275,28 @@ struct StatusServerTests {
                 }
             }
             // Loopback is served all the same.
-            let loopback = try HTTPTestClient.request("GET", "/health", port: server.port)
+            let loopback = try await HTTPTestClient.request("GET", "/health", port: server.port)
             #expect(loopback.status == 200)
         }
     }
 
-    @Test func servesIPv6Loopback() throws {
+    @Test func servesIPv6Loopback() async throws {
         let server = StatusServer(source: try StatusFixtures.board(), registry: nil, host: "::1")
         try server.start()
         defer { server.stop() }
         #expect(server.listeningAddress?.host == "::1")
-        let response = try HTTPTestClient.request("GET", "/health", host: "::1", port: server.port)
+        let response = try await HTTPTestClient.request("GET", "/health", host: "::1", port: server.port)
         #expect(response.status == 200)
         #expect(throws: HTTPTestClient.ConnectFailure.self) {
             close(try HTTPTestClient.connect(host: "127.0.0.1", port: server.port))
         }
     }
 
-    @Test func stopIsPromptAndRefusesLaterConnections() throws {
+    @Test func stopIsPromptAndRefusesLaterConnections() async throws {
         let server = StatusServer(source: try StatusFixtures.board(), registry: nil)
         try server.start()
         let port = server.port
-        #expect(try HTTPTestClient.request("GET", "/health", port: port).status == 200)
+        #expect(try await HTTPTestClient.request("GET", "/health", port: port).status == 200)
         // A silent client is being read when stop() comes: it must not wait out its 2 seconds.
         let silent = try HTTPTestClient.connect(port: port)
         defer { close(silent) }
@@ -312,8 +312,8 @@ struct StatusServerTests {
         server.stop()  // a second stop does nothing
     }
 
-    @Test func aTakenPortIsAnErrorNamingHostAndPort() throws {
-        try withServer { server, _ in
+    @Test func aTakenPortIsAnErrorNamingHostAndPort() async throws {
+        try await withServer { server, _ in
             let second = StatusServer(source: try StatusFixtures.board(), registry: nil, port: server.port)
             let error = #expect(throws: StatusServerError.self) { try second.start() }
             #expect(error?.code == .addressInUse)
@@ -324,7 +324,7 @@ struct StatusServerTests {
     }
 
     @Test(arguments: ["localhost", "example.com", "127.0.0.300", ""])
-    func aHostThatIsNotAnIPLiteralIsRefused(_ host: String) throws {
+    func aHostThatIsNotAnIPLiteralIsRefused(_ host: String) async throws {
         let server = StatusServer(source: try StatusFixtures.board(), registry: nil, host: host, port: 8089)
         let error = #expect(throws: StatusServerError.self) { try server.start() }
         #expect(error?.code == .invalidAddress)
@@ -336,7 +336,7 @@ struct StatusServerTests {
         let group = ServiceGroup(services: [server], logger: Logger(label: "status-tests"))
         let running = Task { try await group.run() }
         let port = try await Self.waitForPort(of: server)
-        #expect(try HTTPTestClient.request("GET", "/health", port: port).status == 200)
+        #expect(try await HTTPTestClient.request("GET", "/health", port: port).status == 200)
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(throws: HTTPTestClient.ConnectFailure.self) { close(try HTTPTestClient.connect(port: port)) }
@@ -351,14 +351,15 @@ struct StatusServerTests {
         #expect(throws: HTTPTestClient.ConnectFailure.self) { close(try HTTPTestClient.connect(port: port)) }
     }
 
-    /// Waits (10 seconds at most) until a server started elsewhere listens.
+    /// Waits (30 seconds at most: the task that starts it needs a thread of the cooperative
+    /// pool, which other suites' tests may be holding) until a server started elsewhere listens.
     static func waitForPort(of server: StatusServer) async throws -> Int {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let address = server.listeningAddress { return address.port }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw HTTPTestClientError(description: "the server did not listen within 10 seconds")
+        throw HTTPTestClientError(description: "the server did not listen within 30 seconds")
     }
 
     /// The machine's IPv4 addresses other than loopback.
@@ -383,36 +384,36 @@ struct StatusServerTests {
 }
 
 extension StatusServerTests {
-    @Test func onLoopbackARequestForAnotherHostNameIsForbidden() throws {
-        try withServer { server, _ in
-            func status(host: String?, version: String = "HTTP/1.1") throws -> Int {
+    @Test func onLoopbackARequestForAnotherHostNameIsForbidden() async throws {
+        try await withServer { server, _ in
+            func status(host: String?, version: String = "HTTP/1.1") async throws -> Int {
                 let field = host.map { "Host: \($0)\r\n" } ?? ""
                 let request = "GET /health \(version)\r\n\(field)\r\n"
-                return try HTTPTestClient.exchange(Array(request.utf8), port: server.port).status
+                return try await HTTPTestClient.exchange(Array(request.utf8), port: server.port).status
             }
             // What a browser sends after a web site's name was rebound to 127.0.0.1.
-            let rebound = try status(host: "attacker.example:\(server.port)")
+            let rebound = try await status(host: "attacker.example:\(server.port)")
             #expect(rebound == 403)
             for host in ["127.0.0.1:\(server.port)", "localhost:\(server.port)", "[::1]:\(server.port)", "localhost"] {
-                let answer = try status(host: host)
+                let answer = try await status(host: host)
                 #expect(answer == 200, "Host: \(host)")
             }
             // HTTP/1.0 clients may send no Host at all.
-            let withoutHost = try status(host: nil, version: "HTTP/1.0")
+            let withoutHost = try await status(host: nil, version: "HTTP/1.0")
             #expect(withoutHost == 200)
         }
     }
 
-    @Test func aStoppedServerStartsAgain() throws {
+    @Test func aStoppedServerStartsAgain() async throws {
         let server = StatusServer(source: try StatusFixtures.board(), registry: nil)
         try server.start()
         server.stop()
         try server.start()
         defer { server.stop() }
-        #expect(try HTTPTestClient.request("GET", "/health", port: server.port).status == 200)
+        #expect(try await HTTPTestClient.request("GET", "/health", port: server.port).status == 200)
     }
 
-    @Test func aServerThatIsDroppedStops() throws {
+    @Test func aServerThatIsDroppedStops() async throws {
         var server: StatusServer? = StatusServer(source: try StatusFixtures.board(), registry: nil)
         try server?.start()
         let port = try #require(server?.port)

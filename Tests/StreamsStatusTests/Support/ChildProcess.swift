@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// What a finished child process left.
-struct ChildProcessResult {
+struct ChildProcessResult: Sendable {
     var status: Int32
     var standardOutput: String
     var standardError: String

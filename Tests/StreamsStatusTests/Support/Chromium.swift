@@ -2,7 +2,7 @@ import Foundation
 
 /// Debian's headless chromium, which scripts/test.sh installs. Each run gets a fresh profile
 /// folder and a deadline of 60 seconds (it can take seconds to start on a busy machine).
-struct Chromium {
+struct Chromium: Sendable {
     let executable: String
 
     /// The installed browser, or `nil`.
@@ -14,19 +14,20 @@ struct Chromium {
     static let missing = "chromium is not installed; run scripts/test.sh, which installs it (apt-get install chromium)"
 
     /// The DOM after the page's scripts ran for 8 seconds of virtual time.
-    func dumpDOM(of url: String) throws -> String {
-        try run(["--dump-dom", url]).standardOutput
+    func dumpDOM(of url: String) async throws -> String {
+        try await run(["--dump-dom", url]).standardOutput
     }
 
     /// A 1280×1400 screenshot of the page, as PNG, after 8 seconds of virtual time.
-    func screenshot(of url: String, to path: String) throws {
-        _ = try run(["--screenshot=\(path)", url])
+    func screenshot(of url: String, to path: String) async throws {
+        _ = try await run(["--screenshot=\(path)", url])
         guard FileManager.default.fileExists(atPath: path) else {
             throw ChildProcessError(description: "chromium wrote no screenshot to \(path)")
         }
     }
 
-    private func run(_ arguments: [String]) throws -> ChildProcessResult {
+    /// Runs the browser off the cooperative pool.
+    private func run(_ arguments: [String]) async throws -> ChildProcessResult {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("status-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let common = [
@@ -34,7 +35,8 @@ struct Chromium {
             "--virtual-time-budget=8000", "--user-data-dir=\(profile.path)", "--no-first-run",
             "--disable-dev-shm-usage", "--disable-extensions", "--disable-background-networking",
         ]
-        let result = try ChildProcess.run(executable, common + arguments, within: .seconds(60))
+        let executable = self.executable
+        let result = try await offThePool { try ChildProcess.run(executable, common + arguments, within: .seconds(60)) }
         guard result.status == 0 else {
             throw ChildProcessError(
                 description: "chromium exited with \(result.status): \(result.standardError.suffix(2000))")

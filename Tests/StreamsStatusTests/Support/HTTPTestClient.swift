@@ -7,7 +7,7 @@ import Foundation
 @testable import StreamsStatus
 
 /// An answer as the test client read it.
-struct HTTPTestResponse {
+struct HTTPTestResponse: Sendable {
     /// The status code.
     var status: Int
     /// Header fields by lower-cased name.
@@ -51,25 +51,26 @@ enum HTTPTestClient {
         var description: String { "connect: \(POSIX.describe(code))" }
     }
 
-    /// Sends `raw` and reads the answer until the server closes.
+    /// Sends `raw` and reads the answer until the server closes, off the cooperative pool.
     static func exchange(
         _ raw: [UInt8], host: String = "127.0.0.1", port: Int, within timeout: Duration = .seconds(10)
-    ) throws -> HTTPTestResponse {
-        let fd = try connect(host: host, port: port)
-        defer { close(fd) }
-        try sendAll(fd, raw)
-        let bytes = try readToEnd(fd, within: timeout)
-        return try parse(bytes)
+    ) async throws -> HTTPTestResponse {
+        try await offThePool {
+            let fd = try connect(host: host, port: port)
+            defer { close(fd) }
+            try sendAll(fd, raw)
+            return try parse(try readToEndBlocking(fd, within: timeout))
+        }
     }
 
     /// Sends `METHOD path` with the usual header fields.
     static func request(
         _ method: String = "GET", _ path: String, host: String = "127.0.0.1", port: Int,
         within timeout: Duration = .seconds(10)
-    ) throws -> HTTPTestResponse {
+    ) async throws -> HTTPTestResponse {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let request = "\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: status-tests\r\n\r\n"
-        return try exchange(Array(request.utf8), host: host, port: port, within: timeout)
+        return try await exchange(Array(request.utf8), host: host, port: port, within: timeout)
     }
 
     /// Writes everything (blocking; loopback buffers hold what the tests send).
@@ -82,8 +83,13 @@ enum HTTPTestClient {
         }
     }
 
-    /// Reads until the peer closes; throws if that takes longer than `timeout`.
-    static func readToEnd(_ fd: Int32, within timeout: Duration) throws -> [UInt8] {
+    /// Reads until the peer closes, off the cooperative pool; throws if that takes longer
+    /// than `timeout`.
+    static func readToEnd(_ fd: Int32, within timeout: Duration) async throws -> [UInt8] {
+        try await offThePool { try readToEndBlocking(fd, within: timeout) }
+    }
+
+    private static func readToEndBlocking(_ fd: Int32, within timeout: Duration) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)

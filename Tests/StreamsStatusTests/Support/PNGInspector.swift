@@ -5,7 +5,7 @@ import Foundation
 /// each colour asked about, the pixels within a small tolerance of it.
 enum PNGInspector {
     /// What the picture holds.
-    struct Report: Decodable {
+    struct Report: Decodable, Sendable {
         var width: Int
         var height: Int
         /// How many different colours it has.
@@ -16,12 +16,12 @@ enum PNGInspector {
         var counts: [String: Int]
     }
 
-    static func inspect(_ path: String, colours: [RGB], tolerance: Int = 3) throws -> Report {
+    static func inspect(_ path: String, colours: [RGB], tolerance: Int = 3) async throws -> Report {
         guard let python = ChildProcess.find("python3") else {
             throw ChildProcessError(description: "python3 is not installed; run scripts/test.sh, which installs it")
         }
-        let result = try ChildProcess.run(
-            python, ["-c", script, path, String(tolerance)] + colours.map(\.description), within: .seconds(120))
+        let arguments = ["-c", script, path, String(tolerance)] + colours.map(\.description)
+        let result = try await offThePool { try ChildProcess.run(python, arguments, within: .seconds(120)) }
         guard result.status == 0 else {
             throw ChildProcessError(description: "the PNG decoder failed: \(result.standardError.suffix(2000))")
         }

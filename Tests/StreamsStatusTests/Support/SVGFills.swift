@@ -1,7 +1,7 @@
 import Foundation
 
 /// A colour as 8-bit red, green and blue.
-struct RGB: Hashable, CustomStringConvertible {
+struct RGB: Hashable, Sendable, CustomStringConvertible {
     var red: Int
     var green: Int
     var blue: Int
