@@ -244,11 +244,11 @@ struct StatusServerTests {
         try await withServer { server, _ in
             let silent = try HTTPTestClient.connect(port: server.port)
             defer { close(silent) }
-            // Sooner than the 2 seconds the silent client is given, so it was not waited out.
-            let started = ContinuousClock.now
+            // Answered sooner than the 2 seconds the silent client is given, so it was not waited
+            // out. The deadline is kept by the client's own thread: a clock read around the
+            // `await` would also count the wait for a pool thread, long when other suites run.
             let response = try await HTTPTestClient.request("GET", "/health", port: server.port, within: .milliseconds(1500))
             #expect(response.status == 200)
-            #expect(ContinuousClock.now - started < .milliseconds(1500))
             // And the server lets the silent one go, without an answer.
             let leftOver = try await HTTPTestClient.readToEnd(silent, within: .seconds(6))
             #expect(leftOver.isEmpty)
