@@ -49,7 +49,12 @@ let package = Package(
         // The status server: /metrics, /health, /topology and a live page, on loopback.
         .target(
             name: "StreamsStatus",
-            dependencies: ["Streams", .product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: [
+                "Streams",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "ZMart",
@@ -84,7 +89,15 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .testTarget(name: "StreamsStatusTests", dependencies: ["StreamsStatus", "Streams"]),
+        .testTarget(
+            name: "StreamsStatusTests",
+            dependencies: [
+                "StreamsStatus", "Streams",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
         .testTarget(name: "zmartTests", dependencies: ["zmart"]),
     ]

@@ -317,7 +317,7 @@ struct ZMartCommandTests {
         let (file, bad) = try writeInput(in: folder)
         let good = 11 - bad.count
         let pages = Locked<[String: (status: Int, body: String)]>([:])
-        let result = try run(["--input", file.path, "--status-port", "0", "--progress-every", "0.2", "--quiet"]) { pid, stderr in
+        let result = try run(["--input", file.path, "--status-port", "0", "--progress-every", "0.2", "--json"]) { pid, stderr in
             func log() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
             let deadline = ContinuousClock.now + .seconds(90)
             while !log().contains("every input record is processed") {
@@ -357,8 +357,9 @@ struct ZMartCommandTests {
         let processed = metrics.split(separator: "\n")
             .filter { $0.hasPrefix("kafka_streams_stream_thread_metrics_process_total{") }
             .compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +)
-        let quietLine = try #require(result.stdout.split(separator: "\n").last { $0.hasPrefix("records=") })
-        let records = try #require(quietLine.split(separator: " ").first.flatMap { Int($0.dropFirst("records=".count)) })
+        let json = try #require(result.stdout.split(separator: "\n").last.map(String.init))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let records = try #require(summary["records"] as? Int)
         #expect(records >= good)
         #expect(processed == Double(records), "metrics: \(metrics.prefix(2000))")
         #expect(metrics.contains("kafka_streams_stream_task_metrics_dead_letter_records_total"))
