@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "StreamsKafkaTests",
             dependencies: [
-                "StreamsKafka", "Streams", .product(name: "Logging", package: "swift-log"),
+                "StreamsKafka", "Streams", "StreamsStatus", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
