@@ -1,7 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Prometheus
 import Streams
+import StreamsStatus
 import StreamsKafka
 import Synchronization
 import Testing
@@ -151,5 +155,76 @@ struct KafkaStreamsMetricsTests {
                 #expect(!digits.contains(card.filter(\.isNumber)))
             }
         }
+    }
+}
+
+@Suite("Status server over KafkaStreams", .serialized)
+struct KafkaStreamsStatusServerTests {
+    /// GETs `path` from the server on a thread of its own (blocking sockets stay off the
+    /// cooperative pool); returns the status code and the body.
+    static func get(_ server: StatusServer, _ path: String) throws -> (status: Int, body: String) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw StreamsError(.kafka, "socket failed") }
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw StreamsError(.kafka, "cannot connect to the status server") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        let statusLine = text.prefix { $0 != "\r" }.split(separator: " ")
+        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return (statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0, body)
+    }
+
+    @Test func healthFollowsTheLifecycleAndMetricsShowTheRun() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: RuntimeTestSupport.logger)
+        try cluster.createTopic("in", partitions: 2)
+        try cluster.createTopic("out", partitions: 2)
+        try RuntimeTestSupport.produce(RuntimeTestSupport.numbered(0..<300), to: "in", bootstrap: cluster.bootstrapServers)
+        let registry = PrometheusCollectorRegistry()
+        var (config, kafka) = RuntimeTestSupport.configs("healthy", bootstrap: cluster.bootstrapServers)
+        config.metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let streams = try KafkaStreams(topology: try RuntimeTestSupport.upperTopology(), config: config, kafka: kafka)
+        defer { streams.close() }
+        let server = StatusServer(source: streams, registry: registry)
+        try server.start()
+        defer { server.stop() }
+
+        var health = try Self.get(server, "/health")
+        #expect(health.status == 503)
+        #expect(health.body.contains("created"))
+        try streams.start()
+        try RuntimeTestSupport.waitUntil("the status server says running") { try Self.get(server, "/health").status == 200 }
+        try RuntimeTestSupport.waitUntil("every input is processed") { streams.processedRecords == 300 }
+        try RuntimeTestSupport.waitUntil("the metrics show every record") {
+            streams.requestCommit()
+            return try Self.get(server, "/metrics").body.contains(
+                "\(StreamsMetricNames.Thread.processTotal){application_id=\"healthy\",thread_id=\"healthy-StreamThread-1\"} 300")
+        }
+        let status = try JSONDecoder().decode(StatusSnapshot.self, from: Data(try Self.get(server, "/status.json").body.utf8))
+        #expect(status.state == .running)
+        #expect(status.processedRecords == 300)
+        #expect(status.partitions.count == 2)
+        #expect(streams.close(timeout: .seconds(30)))
+        health = try Self.get(server, "/health")
+        #expect(health.status == 503)
+        #expect(health.body.contains("notRunning"))
     }
 }

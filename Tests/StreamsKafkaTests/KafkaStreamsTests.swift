@@ -325,9 +325,16 @@ struct KafkaStreamsTests {
             configuration: .init(services: [streams], gracefulShutdownSignals: [], logger: Support.logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await Task.detached {
-                try Support.waitUntil("every record is processed") { streams.processedRecords == 500 }
-            }.value
+            // Waits without holding a thread of the cooperative pool, which the group needs
+            // (the pool has one thread per core, two here, and other tests may block one).
+            let deadline = ContinuousClock.now + .seconds(60)
+            while streams.processedRecords < 500 {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("timed out waiting until every record is processed")
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
