@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -310,16 +311,20 @@ struct ZMartCommandTests {
     /// GETs a URL and waits for the answer (URLSession calls back on threads of its own, so the
     /// wait holds no thread the callback needs); returns the status code and the body.
     static func get(_ url: String) -> (status: Int, body: String) {
-        let answer = Locked<(status: Int, body: String)>((0, ""))
+        final class Answer: Sendable {
+            let value = Mutex<(status: Int, body: String)>((0, ""))
+        }
+        let answer = Answer()
         let done = DispatchSemaphore(value: 0)
         var request = URLRequest(url: URL(string: url)!)
         request.timeoutInterval = 20
         URLSession.shared.dataTask(with: request) { data, response, _ in
-            answer.set(((response as? HTTPURLResponse)?.statusCode ?? 0, data.map { String(decoding: $0, as: UTF8.self) } ?? ""))
+            let page = ((response as? HTTPURLResponse)?.statusCode ?? 0, data.map { String(decoding: $0, as: UTF8.self) } ?? "")
+            answer.value.withLock { $0 = page }
             done.signal()
         }.resume()
         _ = done.wait(timeout: .now() + 30)
-        return answer.get()
+        return answer.value.withLock { $0 }
     }
 
     @Test func statusPortServesTheLiveApplicationUntilInterrupted() throws {
@@ -327,7 +332,7 @@ struct ZMartCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let (file, bad) = try writeInput(in: folder)
         let good = 11 - bad.count
-        let pages = Locked<[String: (status: Int, body: String)]>([:])
+        var pages: [String: (status: Int, body: String)] = [:]
         let result = try run(["--input", file.path, "--status-port", "0", "--progress-every", "0.2", "--json"]) { pid, stderr in
             func log() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
             let deadline = ContinuousClock.now + .seconds(90)
@@ -348,14 +353,13 @@ struct ZMartCommandTests {
                 usleep(20_000)
             }
             for path in ["health", "metrics", "status.json", "", "topology?format=svg"] {
-                let page = Self.get(base + path)
-                pages.set(pages.get().merging([path: page]) { _, new in new })
+                pages[path] = Self.get(base + path)
             }
             kill(pid, SIGINT)
         }
         // Ctrl-C is how a long-running application ends: a clean stop, not an interruption.
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        let seen = pages.get()
+        let seen = pages
         #expect(seen["health"]?.status == 200)
         #expect(seen["health"]?.body.contains("running") == true)
         let metrics = try #require(seen["metrics"]?.body)
@@ -399,13 +403,4 @@ struct ZMartCommandTests {
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("cannot read input file"))
     }
-}
-
-/// A value shared with a closure that may run on another thread.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func set(_ new: Value) { lock.withLock { value = new } }
-    func get() -> Value { lock.withLock { value } }
 }

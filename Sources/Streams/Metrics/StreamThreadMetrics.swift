@@ -221,8 +221,8 @@ private final class TaskHandles {
     let dimensions: [(String, String)]
     let consumerDimensions: [(String, String)]
     var nodes: [String: NodeHandles] = [:]
-    var consumed: [TopicName: (records: Counter, bytes: Counter, last: TopicCount)] = [:]
-    var produced: [String: (records: Counter, bytes: Counter, last: TopicCount)] = [:]
+    var consumed: [TopicName: TopicCounters] = [:]
+    var produced: [String: TopicCounters] = [:]
     var lag: [String: Gauge] = [:]
     var lastProcessed = 0
     var processedAtWindowStart = 0
@@ -264,34 +264,21 @@ private final class TaskHandles {
             let handles = nodes[node] ?? makeNode(node)
             handles.publish(processed: records)
         }
+        let names = StreamsMetricNames.Topic.self
         for (topic, records, bytes) in task.consumedByTopic {
-            let names = StreamsMetricNames.Topic.self
-            var entry = consumed[topic] ?? {
-                let dimensions = self.dimensions + [("topic", topic.rawValue)]
-                return (
-                    Counter(label: names.recordsConsumedTotal, dimensions: dimensions, factory: factory),
-                    Counter(label: names.bytesConsumedTotal, dimensions: dimensions, factory: factory),
-                    TopicCount())
-            }()
-            entry.records.increment(by: records - entry.last.records)
-            entry.bytes.increment(by: bytes - entry.last.bytes)
-            entry.last = TopicCount(records: records, bytes: bytes)
-            consumed[topic] = entry
+            let counters = consumed[topic] ?? TopicCounters(
+                records: names.recordsConsumedTotal, bytes: names.bytesConsumedTotal,
+                dimensions: dimensions + [("topic", topic.rawValue)], factory: factory)
+            counters.publish(records: records, bytes: bytes)
+            consumed[topic] = counters
         }
         for (node, topic, records, bytes) in task.produced {
-            let names = StreamsMetricNames.Topic.self
             let key = "\(node)\u{0}\(topic.rawValue)"
-            var entry = produced[key] ?? {
-                let dimensions = self.dimensions + [("processor_node_id", node), ("topic", topic.rawValue)]
-                return (
-                    Counter(label: names.recordsProducedTotal, dimensions: dimensions, factory: factory),
-                    Counter(label: names.bytesProducedTotal, dimensions: dimensions, factory: factory),
-                    TopicCount())
-            }()
-            entry.records.increment(by: records - entry.last.records)
-            entry.bytes.increment(by: bytes - entry.last.bytes)
-            entry.last = TopicCount(records: records, bytes: bytes)
-            produced[key] = entry
+            let counters = produced[key] ?? TopicCounters(
+                records: names.recordsProducedTotal, bytes: names.bytesProducedTotal,
+                dimensions: dimensions + [("processor_node_id", node), ("topic", topic.rawValue)], factory: factory)
+            counters.publish(records: records, bytes: bytes)
+            produced[key] = counters
         }
         return delta
     }
@@ -338,9 +325,33 @@ private final class TaskHandles {
         for counter in [processTotal, droppedTotal, deadLetterTotal] { counter.destroy() }
         for gauge in [processRate, processLatencyAvg, processLatencyMax] { gauge.destroy() }
         for node in nodes.values { node.destroy() }
-        for entry in consumed.values { entry.records.destroy(); entry.bytes.destroy() }
-        for entry in produced.values { entry.records.destroy(); entry.bytes.destroy() }
+        for counters in consumed.values { counters.destroy() }
+        for counters in produced.values { counters.destroy() }
         for gauge in lag.values { gauge.destroy() }
+    }
+}
+
+/// Records and bytes through one topic: two counters and the totals last published.
+private final class TopicCounters {
+    let records: Counter
+    let bytes: Counter
+    var last = TopicCount()
+
+    init(records: String, bytes: String, dimensions: [(String, String)], factory: any MetricsFactory) {
+        self.records = Counter(label: records, dimensions: dimensions, factory: factory)
+        self.bytes = Counter(label: bytes, dimensions: dimensions, factory: factory)
+    }
+
+    /// Publishes running totals.
+    func publish(records total: Int, bytes totalBytes: Int) {
+        records.increment(by: total - last.records)
+        bytes.increment(by: totalBytes - last.bytes)
+        last = TopicCount(records: total, bytes: totalBytes)
+    }
+
+    func destroy() {
+        records.destroy()
+        bytes.destroy()
     }
 }
 
