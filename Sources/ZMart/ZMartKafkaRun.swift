@@ -22,6 +22,11 @@ public struct ZMartKafkaRun: Sendable {
         /// Also run, on the same broker, the bare librdkafka pass-through and the same
         /// pass-through as a topology on this runtime (for `--bench`).
         public var passthrough = false
+        /// With ``passthrough``: how many times ZMart runs over the same input, each run
+        /// between two runs of the pass-through, so both rates are medians of runs made turn
+        /// about (the machine and the in-process cluster are noisy; one run of each is not a
+        /// fair comparison).
+        public var benchRounds = 3
         /// How long the run may take before it fails.
         public var timeout: Duration = .seconds(900)
         /// Called once the cluster is up, with its bootstrap address.
@@ -51,11 +56,41 @@ public struct ZMartKafkaRun: Sendable {
         public var recordsPerSecond = 0.0
         /// Input records the cluster had deleted before the pass-through read them.
         public var lostRecords: Int64 = 0
-        /// For the bare pass-through: the rates of its two runs, before the applications and
-        /// after them (``recordsPerSecond`` is their mean). The embedded cluster lives in this
+        /// The rates of every run, in the order they ran, when there were several
+        /// (``recordsPerSecond`` is then their median). The pass-through runs before ZMart's
+        /// first run, between its runs and after its last: the embedded cluster lives in this
         /// process, so whoever runs first reuses memory the input's producer freed while later
-        /// runs pay the kernel for fresh pages; one run on each side cancels that out.
+        /// runs pay the kernel for fresh pages, and the machine's load varies.
         public var runs: [Double]?
+
+        /// The median run of several, with every run's rate in ``runs``.
+        static func median(of all: [Passthrough]) -> Passthrough {
+            let sorted = all.sorted { $0.recordsPerSecond < $1.recordsPerSecond }
+            var middle = sorted[sorted.count / 2]
+            if sorted.count % 2 == 0 {
+                let low = sorted[sorted.count / 2 - 1]
+                middle.recordsPerSecond = (low.recordsPerSecond + middle.recordsPerSecond) / 2
+                middle.seconds = (low.seconds + middle.seconds) / 2
+            }
+            middle.runs = all.map(\.recordsPerSecond)
+            middle.lostRecords = all.map(\.lostRecords).max() ?? 0
+            return middle
+        }
+
+        /// The rate of instances that processed `records` from their first record to their
+        /// last commit.
+        static func rate(of instances: [KafkaStreams], records: Int) -> Passthrough {
+            var result = Passthrough()
+            result.records = instances.reduce(0) { $0 + $1.processedRecords }
+            result.lostRecords = Int64(instances.reduce(0) { $0 + $1.lostRecords })
+            let first = instances.compactMap(\.firstRecordTime).min()
+            let last = instances.compactMap(\.lastCommitTime).max()
+            if let first, let last, last.uptimeNanoseconds > first.uptimeNanoseconds {
+                result.seconds = Double(last.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
+                result.recordsPerSecond = Double(records) / result.seconds
+            }
+            return result
+        }
     }
 
     /// The dead-letter topic: records of `transactions` that are not a purchase, card numbers
@@ -97,9 +132,12 @@ public struct ZMartKafkaRun: Sendable {
     /// - Throws: ``Streams/StreamsError`` from the cluster, the clients or the application, or a
     ///   timeout naming how far it got.
     /// - Returns: The application's summary; with ``KafkaOptions/passthrough``, the bare
-    ///   librdkafka pass-through's figures and those of the same pass-through written as a
-    ///   topology (bytes in, bytes out, no JSON) and run by ``StreamsKafka/KafkaStreams``.
-    public func run() throws -> (summary: ZMartRun.Summary, passthrough: Passthrough?, runtimeOnly: Passthrough?) {
+    ///   librdkafka pass-through's figures, those of the same pass-through written as a
+    ///   topology (bytes in, bytes out, no JSON) and run by ``StreamsKafka/KafkaStreams``, and
+    ///   the median of ZMart's ``KafkaOptions/benchRounds`` runs.
+    public func run() throws -> (
+        summary: ZMartRun.Summary, passthrough: Passthrough?, runtimeOnly: Passthrough?, application: Passthrough?
+    ) {
         let logger = options.logger
         let deadline = ContinuousClock.now + kafka.timeout
         let cluster = kafka.bootstrapServers == nil ? try EmbeddedKafkaCluster(brokers: kafka.brokers, logger: logger) : nil
@@ -170,7 +208,9 @@ public struct ZMartKafkaRun: Sendable {
         }
         var lineOfOffset: [[Int32]] = []
         var passthrough: Passthrough?
+        var passthroughRuns: [Passthrough] = []
         var runtimeOnly: Passthrough?
+        var application: Passthrough?
         func waitForMembers() throws {
             let sharing = min(kafka.instances, Int(partitions))
             while instances.filter({ $0.state == .running && !$0.assignedPartitions.isEmpty }).count < sharing {
@@ -190,9 +230,10 @@ public struct ZMartKafkaRun: Sendable {
                 lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
                 if summary.interrupted == true { throw Interrupted() }
                 if kafka.passthrough {
-                    passthrough = try runPassthrough(
-                        round: 1, bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
-                        records: summary.records, deadline: deadline)
+                    passthroughRuns.append(
+                        try runPassthrough(
+                            round: 1, bootstrap: bootstrap, admin: admin, partitions: partitions,
+                            replication: replication, records: summary.records, deadline: deadline))
                     runtimeOnly = try runBytesApplication(
                         bootstrap: bootstrap, admin: admin, partitions: inputPartitions, replication: replication,
                         kafkaConfig: kafkaConfig, records: summary.records, deadline: deadline)
@@ -216,18 +257,31 @@ public struct ZMartKafkaRun: Sendable {
                     Thread.sleep(forTimeInterval: 0.05)
                 }
             }
-            if kafka.passthrough, let before = passthrough {
-                // Once more after the applications, on the same broker (see Passthrough.runs).
+            if kafka.passthrough {
+                // Turn about on the same broker: pass-through, ZMart, …, pass-through (see
+                // Passthrough.runs). Later ZMart runs are copies of the application under
+                // another id, writing to their own topics.
                 for instance in instances { instance.close(timeout: .seconds(60)) }
-                let after = try runPassthrough(
-                    round: 2, bootstrap: bootstrap, admin: admin, partitions: partitions, replication: replication,
-                    records: summary.records, deadline: deadline)
-                var mean = before
-                mean.runs = [before.recordsPerSecond, after.recordsPerSecond]
-                mean.seconds = (before.seconds + after.seconds) / 2
-                mean.recordsPerSecond = (before.recordsPerSecond + after.recordsPerSecond) / 2
-                mean.lostRecords = max(before.lostRecords, after.lostRecords)
-                passthrough = mean
+                var applicationRuns = [Passthrough.rate(of: instances, records: summary.records)]
+                for round in 2..<(max(1, kafka.benchRounds) + 1) {
+                    passthroughRuns.append(
+                        try runPassthrough(
+                            round: round, bootstrap: bootstrap, admin: admin, partitions: partitions,
+                            replication: replication, records: summary.records, deadline: deadline))
+                    applicationRuns.append(
+                        try runBenchApplication(
+                            topology: try ZMartTopology.make(outputPrefix: "bench\(round)-"),
+                            applicationId: "zmart-bench-\(round)",
+                            outputs: ZMartTopology.outputTopics.map { TopicName("bench\(round)-\($0.rawValue)") },
+                            bootstrap: bootstrap, admin: admin, partitions: inputPartitions, replication: replication,
+                            kafkaConfig: kafkaConfig, records: summary.records, deadline: deadline))
+                }
+                passthroughRuns.append(
+                    try runPassthrough(
+                        round: passthroughRuns.count + 1, bootstrap: bootstrap, admin: admin, partitions: partitions,
+                        replication: replication, records: summary.records, deadline: deadline))
+                passthrough = Passthrough.median(of: passthroughRuns)
+                application = Passthrough.median(of: applicationRuns)
             }
         } catch is Interrupted {
             // Asked to stop: the instances close gracefully below and commit what they did.
@@ -265,7 +319,7 @@ public struct ZMartKafkaRun: Sendable {
         summary.malformed = summary.malformedLines.count
 
         summary.peakRSSBytes = peakResidentSetBytes()
-        return (summary, passthrough, runtimeOnly)
+        return (summary, passthrough, runtimeOnly, application)
     }
 
     /// Produces the input into `transactions`, each record to its key's murmur2 partition, and
@@ -365,19 +419,34 @@ public struct ZMartKafkaRun: Sendable {
         kafkaConfig: KafkaConfig, records: Int, deadline: ContinuousClock.Instant
     ) throws -> Passthrough {
         let targets = ZMartTopology.outputTopics.map { TopicName("bytes-\($0.rawValue)") }
-        try admin.createTopics(
-            targets.map { NewTopic(name: $0.rawValue, partitions: Int32(partitions.count), replicationFactor: replication) },
-            timeout: .seconds(30))
-        try admin.waitForTopics(targets.map(\.rawValue), timeout: .seconds(30))
         let builder = StreamsBuilder()
         let input = builder.stream(ZMartTopology.transactions, Consumed(key: .bytes, value: .bytes))
         for target in targets { input.to(target, Produced(key: .bytes, value: .bytes)) }
-        var config = StreamsConfig(applicationId: "zmart-bytes")
+        return try runBenchApplication(
+            topology: try builder.build(), applicationId: "zmart-bytes", outputs: targets, bootstrap: bootstrap,
+            admin: admin, partitions: partitions, replication: replication, kafkaConfig: kafkaConfig,
+            records: records, deadline: deadline)
+    }
+
+    /// Runs `topology` as one instance of `applicationId` over all of `transactions`, writing
+    /// to `outputs` (made here), and measures it from its first record to its last commit.
+    private func runBenchApplication(
+        topology: Topology, applicationId: String, outputs: [TopicName], bootstrap: String, admin: KafkaAdminClient,
+        partitions: [TopicPartition], replication: Int16, kafkaConfig: KafkaConfig, records: Int,
+        deadline: ContinuousClock.Instant
+    ) throws -> Passthrough {
+        try admin.createTopics(
+            outputs.map { NewTopic(name: $0.rawValue, partitions: Int32(partitions.count), replicationFactor: replication) },
+            timeout: .seconds(30))
+        try admin.waitForTopics(outputs.map(\.rawValue), timeout: .seconds(30))
+        var config = StreamsConfig(applicationId: applicationId)
         config.logger = options.logger
         config.numStreamThreads = options.threads
         config.commitInterval = kafka.commitInterval
-        config.metricsFactory = options.metricsFactory
-        let instance = try KafkaStreams(topology: try builder.build(), config: config, kafka: kafkaConfig)
+        // The application's own run sends malformed records to its dead-letter topic; copies
+        // skip them, so that topic holds each once.
+        config.deserializationErrorHandler = .logAndContinue
+        let instance = try KafkaStreams(topology: topology, config: config, kafka: kafkaConfig)
         defer { instance.close(timeout: .seconds(60)) }
         try instance.start()
         let probe = try KafkaConsumer(
@@ -385,16 +454,7 @@ public struct ZMartKafkaRun: Sendable {
             onRebalance: { _ in })
         defer { try? probe.close() }
         try waitUntilCommitted(probe: probe, partitions: partitions, instances: [instance], deadline: deadline)
-        var result = Passthrough()
-        result.records = instance.processedRecords
-        result.lostRecords = Int64(instance.lostRecords)
-        if let first = instance.firstRecordTime, let last = instance.lastCommitTime,
-            last.uptimeNanoseconds > first.uptimeNanoseconds
-        {
-            result.seconds = Double(last.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
-            result.recordsPerSecond = Double(records) / result.seconds
-        }
-        return result
+        return Passthrough.rate(of: [instance], records: records)
     }
 
     /// Consumes `transactions` and produces each record's bytes to three topics with no

@@ -30,10 +30,16 @@ public enum ZMartTopology {
     }
 
     /// Adds ZMart's nodes to a builder, so that larger applications and tests reuse them.
-    /// - Parameter builder: The builder.
+    /// - Parameters:
+    ///   - builder: The builder.
+    ///   - outputPrefix: Put before the output topics' names (`bench-patterns`, …), for a
+    ///     second copy of the application on one cluster; none by default.
     /// - Returns: The masked purchase stream, for further processing.
     @discardableResult
-    public static func addNodes(to builder: StreamsBuilder) -> KStream<String, Purchase> {
+    public static func addNodes(to builder: StreamsBuilder, outputPrefix: String = "") -> KStream<String, Purchase> {
+        let patterns = TopicName(outputPrefix + patterns.rawValue)
+        let rewards = TopicName(outputPrefix + rewards.rawValue)
+        let purchases = TopicName(outputPrefix + purchases.rawValue)
         let masked = builder
             .stream(
                 transactions,
@@ -52,10 +58,11 @@ public enum ZMartTopology {
     }
 
     /// Builds ZMart's topology.
+    /// - Parameter outputPrefix: Put before the output topics' names; none by default.
     /// - Throws: Never for this fixed graph; the builder's validation error otherwise.
-    public static func make() throws -> Topology {
+    public static func make(outputPrefix: String = "") throws -> Topology {
         let builder = StreamsBuilder()
-        addNodes(to: builder)
+        addNodes(to: builder, outputPrefix: outputPrefix)
         return try builder.build()
     }
 }

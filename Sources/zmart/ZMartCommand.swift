@@ -78,6 +78,9 @@ struct ZMartCommand: AsyncParsableCommand {
     @Flag(help: "Print a benchmark line: engine, records, seconds, rate, output counts, peak RSS.")
     var bench = false
 
+    @Option(help: "With --bench on Kafka: ZMart's runs, each between two runs of the pass-through; the medians are compared.")
+    var benchRounds = 3
+
     @Option(help: ArgumentHelp(
         "Serve a status page, /metrics (Prometheus), /health and /topology on PORT (0: any free port).",
         discussion: "On Kafka the application keeps running once the input is processed, until Ctrl-C."))
@@ -103,6 +106,7 @@ struct ZMartCommand: AsyncParsableCommand {
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        if benchRounds < 1 { throw ValidationError("--bench-rounds must be at least 1") }
         if let statusPort, !(0...65535).contains(statusPort) {
             throw ValidationError("--status-port must be between 0 and 65535, not \(statusPort)")
         }
@@ -171,6 +175,7 @@ struct ZMartCommand: AsyncParsableCommand {
         let summary: ZMartRun.Summary
         var passthrough: ZMartKafkaRun.Passthrough?
         var runtimeOnly: ZMartKafkaRun.Passthrough?
+        var application: ZMartKafkaRun.Passthrough?
         var bootstrap: String?
         let topology = try ZMartTopology.make()
         if inMemory {
@@ -180,6 +185,7 @@ struct ZMartCommand: AsyncParsableCommand {
             kafka.bootstrapServers = bootstrapServers
             kafka.instances = instances
             kafka.passthrough = bench
+            kafka.benchRounds = benchRounds
             let address = Locked<String?>(nil)
             kafka.onClusterReady = { servers in
                 address.set(servers)
@@ -217,6 +223,7 @@ struct ZMartCommand: AsyncParsableCommand {
             summary = result.summary
             passthrough = result.passthrough
             runtimeOnly = result.runtimeOnly
+            application = result.application
             bootstrap = address.get()
         }
 
@@ -269,11 +276,15 @@ struct ZMartCommand: AsyncParsableCommand {
                 runtimeOnly.recordsPerSecond / max(passthrough.recordsPerSecond, 1)))
         }
         if bench {
-            let ratio = passthrough.map { String(format: " of_passthrough=%.2f", summary.recordsPerSecond / max($0.recordsPerSecond, 1)) } ?? ""
+            // On Kafka, the median of ZMart's runs against the median of the pass-through's.
+            let rate = application?.recordsPerSecond ?? summary.recordsPerSecond
+            let seconds = application?.seconds ?? summary.seconds
+            let runs = (application?.runs).map { " runs_rps=" + $0.map { String(format: "%.0f", $0) }.joined(separator: ",") } ?? ""
+            let ratio = passthrough.map { String(format: " of_passthrough=%.2f", rate / max($0.recordsPerSecond, 1)) } ?? ""
             print(String(
-                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d threads=%d peak_rss_mb=%.1f%@",
-                summary.engine, summary.records, summary.seconds, summary.recordsPerSecond,
-                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, summary.threads, mb, ratio))
+                format: "engine=%@ records=%d seconds=%.3f rps=%.0f %@ malformed=%d threads=%d peak_rss_mb=%.1f%@%@",
+                summary.engine, summary.records, seconds, rate,
+                counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.malformed, summary.threads, mb, runs, ratio))
         }
         if summary.lostRecords > 0 { throw ExitCode(3) }
         if summary.interrupted == true {

@@ -258,16 +258,23 @@ struct ZMartCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("input.tsv")
         #expect(try run(["--generate-input", input.path, "--records", "2000", "--quiet"]).status == 0)
-        let result = try run(["--input", input.path, "--bench"])
+        let result = try run(["--input", input.path, "--bench", "--bench-rounds", "2"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         try #require(lines.count >= 3)
-        let passthrough = #/^engine=librdkafka-passthrough records=2000 seconds=[0-9.]+ rps=[0-9]+ runs_rps=[0-9]+,[0-9]+ peak_rss_mb=[0-9.]+$/#
+        // Two ZMart runs, each between two pass-through runs: three of those.
+        let passthrough = #/^engine=librdkafka-passthrough records=2000 seconds=[0-9.]+ rps=([0-9]+) runs_rps=([0-9]+),([0-9]+),([0-9]+) peak_rss_mb=[0-9.]+$/#
         let runtimeOnly = #/^engine=swift-kafka-bytes records=2000 seconds=[0-9.]+ rps=[0-9]+ peak_rss_mb=[0-9.]+ of_passthrough=[0-9.]+$/#
-        let application = #/^engine=swift-kafka records=2000 seconds=[0-9.]+ rps=[0-9]+ patterns=2000 rewards=2000 purchases=2000 malformed=0 threads=1 peak_rss_mb=[0-9.]+ of_passthrough=[0-9.]+$/#
-        #expect(lines[lines.count - 3].wholeMatch(of: passthrough) != nil, "\(lines[lines.count - 3])")
+        let application = #/^engine=swift-kafka records=2000 seconds=[0-9.]+ rps=([0-9]+) patterns=2000 rewards=2000 purchases=2000 malformed=0 threads=1 peak_rss_mb=[0-9.]+ runs_rps=([0-9]+),([0-9]+) of_passthrough=([0-9.]+)$/#
+        let ceiling = try #require(lines[lines.count - 3].wholeMatch(of: passthrough), "\(lines[lines.count - 3])")
         #expect(lines[lines.count - 2].wholeMatch(of: runtimeOnly) != nil, "\(lines[lines.count - 2])")
-        #expect(lines[lines.count - 1].wholeMatch(of: application) != nil, "\(lines[lines.count - 1])")
+        let app = try #require(lines[lines.count - 1].wholeMatch(of: application), "\(lines[lines.count - 1])")
+        // Each rate is the median of its runs, and the ratio is theirs.
+        let ceilingRuns = [ceiling.2, ceiling.3, ceiling.4].compactMap { Double($0) }.sorted()
+        #expect(abs(Double(ceiling.1)! - ceilingRuns[1]) <= 1)
+        let appRuns = [app.2, app.3].compactMap { Double($0) }
+        #expect(abs(Double(app.1)! - (appRuns[0] + appRuns[1]) / 2) <= 1)
+        #expect(abs(Double(app.4)! - Double(app.1)! / Double(ceiling.1)!) <= 0.006)
     }
 
     @Test func twoInstancesShareTheWorkAndEveryPurchaseArrives() throws {
