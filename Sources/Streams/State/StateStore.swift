@@ -1,0 +1,73 @@
+/// Local state a task keeps between records: Kafka Streams' `StateStore`.
+///
+/// A store belongs to one task and is used by that task's thread only. Stores are made by a
+/// ``StoreBuilder`` registered with the topology (``TopologyBuilder/addStateStore(_:processors:)``),
+/// once per task, and reached by name from the processors that were connected to them
+/// (``ProcessorContext/keyValueStore(named:key:value:)``).
+public protocol StateStore: AnyObject {
+    /// The store's name, unique in the topology.
+    var name: String { get }
+    /// Whether the store keeps its data on disk across restarts.
+    var persistent: Bool { get }
+    /// Writes buffered changes to the store's backing medium.
+    /// - Throws: ``StreamsError`` if the medium fails.
+    func flush() throws
+    /// Releases the store; it is not used afterwards.
+    func close()
+}
+
+/// One entry of a key-value store, as bytes.
+public struct KeyValueBytes: Sendable, Hashable {
+    /// The serialized key.
+    public var key: [UInt8]
+    /// The serialized value.
+    public var value: [UInt8]
+
+    /// Creates an entry.
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A key-value store of bytes: what a changelog records and what an engine such as RocksDB
+/// keeps. Keys are ordered by their bytes, compared as unsigned numbers, shorter first on a
+/// tie (the order RocksDB's default comparator and Kafka Streams' `Bytes` use).
+///
+/// Typed access goes through ``KeyValueStore``, which serializes with the store's serdes.
+public protocol KeyValueBytesStore: StateStore {
+    /// The value stored for `key`, or `nil`.
+    func get(_ key: [UInt8]) throws -> [UInt8]?
+    /// Stores `value` for `key`; `nil` deletes the key.
+    func put(_ key: [UInt8], _ value: [UInt8]?) throws
+    /// Stores every entry, in order; a `nil` value deletes its key.
+    func putAll(_ entries: [(key: [UInt8], value: [UInt8]?)]) throws
+    /// Deletes `key`; returns the value it had.
+    @discardableResult
+    func delete(_ key: [UInt8]) throws -> [UInt8]?
+    /// The entries with `from <= key <= to` in key order (`nil` bounds are open), or in
+    /// reverse order when `reverse` is set.
+    func range(from: [UInt8]?, to: [UInt8]?, reverse: Bool) throws -> [KeyValueBytes]
+    /// An estimate of the number of keys (exact for in-memory stores).
+    var approximateNumEntries: Int { get }
+}
+
+extension KeyValueBytesStore {
+    /// Stores every entry, one `put` at a time.
+    public func putAll(_ entries: [(key: [UInt8], value: [UInt8]?)]) throws {
+        for entry in entries { try put(entry.key, entry.value) }
+    }
+
+    /// Every entry, in key order.
+    public func all() throws -> [KeyValueBytes] { try range(from: nil, to: nil, reverse: false) }
+}
+
+/// Compares byte strings as ``KeyValueBytesStore`` orders keys: unsigned lexicographic, a
+/// prefix before the longer string.
+public func compareKeyBytes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int {
+    let count = min(lhs.count, rhs.count)
+    for index in 0..<count where lhs[index] != rhs[index] {
+        return lhs[index] < rhs[index] ? -1 : 1
+    }
+    return lhs.count == rhs.count ? 0 : (lhs.count < rhs.count ? -1 : 1)
+}
