@@ -48,6 +48,24 @@ public final class TopologyTestDriver {
         try streams.start()
     }
 
+    /// A state store of the topology, as its concrete type: Kafka Streams' `getStateStore`.
+    ///
+    /// ```swift
+    /// let counts = try #require(driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self))
+    /// #expect(try counts.get("alice") == 2)
+    /// ```
+    /// - Parameters:
+    ///   - name: The store's name.
+    ///   - type: The store's type.
+    ///   - partition: The partition of the task that owns it (0 with the driver's default one
+    ///     partition).
+    /// - Returns: The store, or `nil` if there is none of that name and type.
+    public func stateStore<Store: StateStore>(
+        named name: String, as type: Store.Type = Store.self, partition: Int32 = 0
+    ) -> Store? {
+        streams.stateStore(named: name, partition: partition) as? Store
+    }
+
     /// The virtual wall-clock time in milliseconds since the epoch.
     public var wallClockTime: Int64 { clock.now }
 

@@ -20,6 +20,9 @@ struct TopologyDescriptionSVGTests {
     /// skips a layer, a sink with two parents, and names that XML must escape.
     static func several() throws -> Topology {
         var builder = TopologyBuilder()
+        for store in ["customers", "prices", "counts"] {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), key: .string, value: .string))
+        }
         builder.addSource("orders-source", topics: ["orders", "orders-eu"], key: Serde<String>.string, value: Serde<String>.string)
         builder.addProcessor("enrich", parents: ["orders-source"], stores: ["customers", "prices"]) { Passing() }
         builder.addProcessor("a<b & c", parents: ["enrich"]) { Passing() }

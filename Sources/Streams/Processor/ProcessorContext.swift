@@ -47,6 +47,30 @@ public final class ProcessorContext<KeyOut, ValueOut> {
         return logger
     }
 
+    /// A state store this processor was connected to, as its concrete type.
+    ///
+    /// ```swift
+    /// let counts = try context.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self)
+    /// ```
+    /// - Parameters:
+    ///   - name: The store's name.
+    ///   - type: The store's type, e.g. `KeyValueStore<String, Int64>.self`.
+    /// - Throws: ``StreamsError`` (``StreamsError/Code/illegalState``) if the processor is not
+    ///   connected to a store of that name, or the store is of another type.
+    public func stateStore<Store: StateStore>(named name: String, as type: Store.Type = Store.self) throws -> Store {
+        guard task.storesOfNode[nodeName]?.contains(name) == true, let store = task.stores[name] else {
+            throw StreamsError(
+                .illegalState,
+                "processor \(nodeName) is not connected to a state store named \(name): connect it with addStateStore(_:processors:) or addProcessor(_:parents:stores:_:)",
+                node: nodeName)
+        }
+        guard let typed = store as? Store else {
+            throw StreamsError(
+                .illegalState, "state store \(name) is a \(Swift.type(of: store)), not a \(Store.self)", node: nodeName)
+        }
+        return typed
+    }
+
     /// Sends a record to every child node, in order.
     /// - Throws: The first error a child throws.
     @inlinable

@@ -107,6 +107,12 @@ public final class InMemoryStreams {
     /// Commits made.
     public private(set) var commits = 0
 
+    /// The state store `name` of the task that reads `partition` (of the store's
+    /// sub-topology), for tests and queries.
+    package func stateStore(named name: String, partition: Int32) -> (any StateStore)? {
+        tasks.first { $0.id.partition == partition && $0.stateStores[name] != nil }?.stateStores[name]
+    }
+
     /// The tasks, by id.
     public var taskIds: [TaskId] { tasks.map(\.id) }
 
@@ -242,6 +248,8 @@ public final class InMemoryStreams {
         let start = monotonicNanos()
         var offsets: [TopicPartition: Int64] = [:]
         for thread in threads {
+            // Stores first, then outputs: both must be written before the offsets say so.
+            for task in thread.tasks { try task.flushStores() }
             try thread.producer.flush()
             offsets.merge(thread.positions) { _, new in new }
         }

@@ -39,6 +39,15 @@ package final class StreamTask {
             collector: collector, resolveTopic: resolve,
             deserializationHandler: deserializationHandler)
         let members = topology.subtopologyNodes[subtopology]
+        // The stores first: processors reach them from `initialize`.
+        for store in topology.stores(ofSubtopology: subtopology) {
+            context.stores[store.name] = try store.make(id)
+        }
+        for position in members {
+            if case .processor(let stores) = topology.nodes[position].kind, !stores.isEmpty {
+                context.storesOfNode[topology.nodes[position].name] = stores
+            }
+        }
         // Children are made before their parents, so each parent gets its children's entries.
         var made: [Int: RuntimeNode] = [:]
         for position in topology.postOrder(of: members) {
@@ -154,12 +163,22 @@ package final class StreamTask {
         return context.commitRequested
     }
 
-    /// Closes every processor once.
+    /// Closes every processor once, then the state stores.
     package func close() {
         guard !closed else { return }
         closed = true
         for close in closers { close() }
+        for store in context.stores.values { store.close() }
     }
+
+    /// Writes the state stores' buffered changes; runtimes call it before committing offsets.
+    /// - Throws: ``StreamsError`` from a store.
+    package func flushStores() throws {
+        for store in context.stores.values { try store.flush() }
+    }
+
+    /// The task's state stores, by name.
+    package var stateStores: [String: any StateStore] { context.stores }
 }
 
 extension Topology {

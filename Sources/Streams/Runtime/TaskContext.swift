@@ -20,6 +20,10 @@ final class TaskContext {
     @exclusivity(unchecked) @usableFromInline var sampling = false
     /// Every node's counts, in the order the nodes were made.
     private(set) var nodeMetrics: [NodeMetrics] = []
+    /// The task's state stores, by name.
+    var stores: [String: any StateStore] = [:]
+    /// The stores each processor may use, by processor name.
+    var storesOfNode: [String: [String]] = [:]
     /// Records skipped by the deserialization handler, dead-lettered ones included.
     var skippedRecords = 0
     /// Records the deserialization handler sent to a dead-letter topic.

@@ -3,7 +3,7 @@
 /// A store belongs to one task and is used by that task's thread only. Stores are made by a
 /// ``StoreBuilder`` registered with the topology (``TopologyBuilder/addStateStore(_:processors:)``),
 /// once per task, and reached by name from the processors that were connected to them
-/// (``ProcessorContext/keyValueStore(named:key:value:)``).
+/// (``ProcessorContext/stateStore(named:as:)``).
 public protocol StateStore: AnyObject {
     /// The store's name, unique in the topology.
     var name: String { get }

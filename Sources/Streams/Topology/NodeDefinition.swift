@@ -10,7 +10,7 @@ struct NodeDefinition: Sendable {
     }
 
     @usableFromInline let name: String
-    @usableFromInline let kind: Kind
+    @usableFromInline var kind: Kind
     @usableFromInline let parents: [String]
     /// Identity of `Record<KeyIn, ValueIn>`; nil for sources.
     @usableFromInline let input: RecordType?

@@ -11,8 +11,10 @@ public struct Topology: Sendable {
     let subtopologyNodes: [[Int]]
     /// The topics internal to the application (repartition topics), without prefix.
     public let internalTopics: Set<TopicName>
+    /// The state stores, by name.
+    let stores: [String: StoreBuilder]
 
-    init(validating nodes: [NodeDefinition], internalTopics: Set<TopicName>) throws {
+    init(validating nodes: [NodeDefinition], internalTopics: Set<TopicName>, stores: [String: StoreBuilder] = [:]) throws {
         func invalid(_ message: String, _ node: String) -> StreamsError {
             StreamsError(.invalidTopology, message, node: node)
         }
@@ -43,6 +45,13 @@ public struct Topology: Sendable {
                 }
             } else if node.parents.isEmpty {
                 throw invalid("node \(node.name) is dangling: it has no parent", node.name)
+            }
+            if case .processor(let names) = node.kind {
+                for store in names where stores[store] == nil {
+                    throw invalid(
+                        "processor \(node.name) uses state store \(store), which was not added (addStateStore)",
+                        node.name)
+                }
             }
             var seen: Set<String> = []
             for parentName in node.parents {
@@ -78,6 +87,18 @@ public struct Topology: Sendable {
         self.children = children
         self.subtopologyNodes = Self.components(nodes: nodes, children: children)
         self.internalTopics = internalTopics
+        self.stores = stores
+    }
+
+    /// The stores the processors of a sub-topology use, by name.
+    func stores(ofSubtopology id: Int) -> [StoreBuilder] {
+        var names: [String] = []
+        for position in subtopologyNodes[id] {
+            if case .processor(let stores) = nodes[position].kind {
+                for store in stores where !names.contains(store) { names.append(store) }
+            }
+        }
+        return names.compactMap { stores[$0] }
     }
 
     private static func checkAcyclic(nodes: [NodeDefinition], children: [[Int]]) throws {
@@ -119,11 +140,20 @@ public struct Topology: Sendable {
             }
             return x
         }
+        func union(_ x: Int, _ y: Int) {
+            let a = find(x)
+            let b = find(y)
+            if a != b { root[max(a, b)] = min(a, b) }
+        }
         for (parent, list) in children.enumerated() {
-            for child in list {
-                let a = find(parent)
-                let b = find(child)
-                if a != b { root[max(a, b)] = min(a, b) }
+            for child in list { union(parent, child) }
+        }
+        // Processors that share a state store are one sub-topology: one task owns the store.
+        var storeUser: [String: Int] = [:]
+        for (position, node) in nodes.enumerated() {
+            guard case .processor(let stores) = node.kind else { continue }
+            for store in stores {
+                if let other = storeUser[store] { union(other, position) } else { storeUser[store] = position }
             }
         }
         var order: [Int: Int] = [:]

@@ -14,6 +14,10 @@
 public struct TopologyBuilder: Sendable {
     @usableFromInline var nodes: [NodeDefinition] = []
     @usableFromInline var internalTopics: Set<TopicName> = []
+    /// State stores by name, in the order they were added.
+    var stores: [StoreBuilder] = []
+    /// Processors connected to stores after they were added: (processor, store).
+    var storeConnections: [(processor: String, store: String)] = []
 
     /// Creates an empty builder.
     public init() {}
@@ -85,8 +89,15 @@ public struct TopologyBuilder: Sendable {
         addProcessor(name, parents: parents, stores: [], supplier)
     }
 
+    /// Adds a processor node that uses state stores.
+    /// - Parameters:
+    ///   - name: The node's name, unique in the topology.
+    ///   - parents: The nodes it receives records from.
+    ///   - stores: Names of stores (added with ``addStateStore(_:processors:)``) its processor
+    ///     reaches through ``ProcessorContext/stateStore(named:as:)``.
+    ///   - supplier: Makes one processor per task.
     @inlinable
-    mutating func addProcessor<P: Processor>(
+    public mutating func addProcessor<P: Processor>(
         _ name: String, parents: [String], stores: [String], _ supplier: @escaping @Sendable () -> P
     ) {
         nodes.append(
@@ -181,6 +192,21 @@ public struct TopologyBuilder: Sendable {
                 }))
     }
 
+    /// Adds a state store: every task of the sub-topology of the processors that use it gets
+    /// its own store, made by `store`.
+    /// - Parameters:
+    ///   - store: Makes the store (see ``Stores``).
+    ///   - processors: Processors that use the store, added before or after.
+    public mutating func addStateStore(_ store: StoreBuilder, processors: [String] = []) {
+        stores.append(store)
+        for processor in processors { storeConnections.append((processor, store.name)) }
+    }
+
+    /// Lets a processor use stores added with ``addStateStore(_:processors:)``.
+    public mutating func connectProcessorAndStateStores(_ processor: String, _ stores: [String]) {
+        for store in stores { storeConnections.append((processor, store)) }
+    }
+
     /// Marks a topic as internal to the application: on a cluster its name gets the
     /// application id as prefix, `<applicationId>-<name>`.
     mutating func addInternalTopic(_ topic: TopicName) {
@@ -193,6 +219,27 @@ public struct TopologyBuilder: Sendable {
     ///   source reaches, or a source with no children), a sink used as a parent, a topic read
     ///   by two sources, or a parent whose output types do not match its child's input types.
     public func build() throws -> Topology {
-        try Topology(validating: nodes, internalTopics: internalTopics)
+        var nodes = self.nodes
+        var known: [String: StoreBuilder] = [:]
+        for store in stores {
+            guard known[store.name] == nil else {
+                throw StreamsError(.invalidTopology, "state store \(store.name) is added twice")
+            }
+            known[store.name] = store
+        }
+        for (processor, store) in storeConnections {
+            guard let position = nodes.firstIndex(where: { $0.name == processor }) else {
+                throw StreamsError(
+                    .invalidTopology, "state store \(store) is connected to an unknown processor \(processor)",
+                    node: processor)
+            }
+            guard case .processor(let connected) = nodes[position].kind else {
+                throw StreamsError(
+                    .invalidTopology, "state store \(store) is connected to \(processor), which is not a processor",
+                    node: processor)
+            }
+            if !connected.contains(store) { nodes[position].kind = .processor(stores: connected + [store]) }
+        }
+        return try Topology(validating: nodes, internalTopics: internalTopics, stores: known)
     }
 }

@@ -338,6 +338,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// partition that advanced.
     private func commit() throws {
         let start = monotonicNanos()
+        for task in tasks.values { try task.flushStores() }
         try collector.flush(timeout: streams.kafka.flushTimeout)
         var offsets: [TopicPartition: Int64] = [:]
         for (partition, route) in routes {

@@ -1,0 +1,165 @@
+import Streams
+import StreamsTestKit
+import Testing
+
+/// Counts records per key in a key-value store and forwards the running count.
+private final class Counter: Processor {
+    typealias KeyIn = String
+    typealias ValueIn = String
+    typealias KeyOut = String
+    typealias ValueOut = Int64
+    let storeName: String
+    private var context: ProcessorContext<String, Int64>!
+    private var counts: KeyValueStore<String, Int64>!
+
+    init(store: String = "counts") { storeName = store }
+
+    func initialize(context: ProcessorContext<String, Int64>) throws {
+        self.context = context
+        counts = try context.stateStore(named: storeName, as: KeyValueStore<String, Int64>.self)
+    }
+
+    func process(_ record: Record<String, String>) throws {
+        let count = (try counts.get(record.key) ?? 0) + 1
+        try counts.put(record.key, count)
+        try context.forward(record.withValue(count))
+    }
+}
+
+@Suite("State stores in a topology")
+struct StateStoreTests {
+    func countingTopology(connectLater: Bool = false) throws -> Topology {
+        var builder = TopologyBuilder()
+        builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        if connectLater {
+            builder.addProcessor("count", parents: ["src"]) { Counter() }
+            builder.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64))
+            builder.connectProcessorAndStateStores("count", ["counts"])
+        } else {
+            builder.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64),
+                processors: ["count"])
+            builder.addProcessor("count", parents: ["src"]) { Counter() }
+        }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+        return try builder.build()
+    }
+
+    @Test(arguments: [false, true])
+    func aProcessorCountsPerKeyInItsStore(connectLater: Bool) throws {
+        let driver = try TopologyTestDriver(try countingTopology(connectLater: connectLater))
+        let input = driver.createInputTopic("words", key: .string, value: .string)
+        for word in ["a", "b", "a", "c", "a", "b"] { try input.pipeInput(key: word, value: word) }
+        let output = driver.createOutputTopic("counts", key: .string, value: .int64)
+        #expect(try output.readKeyValuesToList().map { "\($0.key)=\($0.value)" } == ["a=1", "b=1", "a=2", "c=1", "a=3", "b=2"])
+        let store = try #require(driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self))
+        #expect(try store.get("a") == 3)
+        #expect(try store.get("z") == nil)
+        #expect(try store.all().map { "\($0.key)=\($0.value)" } == ["a=3", "b=2", "c=1"])
+        #expect(try store.range(from: "b", to: "c").map(\.key) == ["b", "c"])
+        #expect(try store.range(from: "b", reverse: true).map(\.key) == ["c", "b"])
+        #expect(store.approximateNumEntries == 3)
+        #expect(try store.delete("c") == 1)
+        #expect(try store.putIfAbsent("a", 99) == 3)
+        #expect(try store.putIfAbsent("d", 7) == nil)
+        #expect(try store.get("d") == 7)
+        // The description names the store on its processor.
+        #expect(try countingTopology(connectLater: connectLater).describe().description.contains("Processor: count (stores: [counts])"))
+    }
+
+    @Test func everyTaskHasItsOwnStore() throws {
+        let driver = try TopologyTestDriver(try countingTopology(), partitions: 2)
+        let input = driver.createInputTopic("words", key: .string, value: .string)
+        for word in ["a", "b", "c", "d", "e", "f", "a", "b"] { try input.pipeInput(key: word, value: word) }
+        let first = try #require(driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self, partition: 0))
+        let second = try #require(driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self, partition: 1))
+        #expect(first !== second)
+        let keys0 = Set(try first.all().map(\.key))
+        let keys1 = Set(try second.all().map(\.key))
+        #expect(keys0.isDisjoint(with: keys1))
+        #expect(keys0.union(keys1) == ["a", "b", "c", "d", "e", "f"])
+        // Each key lives with the partition Kafka's partitioner gives it.
+        for key in keys0 { #expect(Murmur2.partition(forKey: Array(key.utf8), partitionCount: 2) == 0) }
+    }
+
+    @Test func storesCloseWithTheirTask() throws {
+        let driver = try TopologyTestDriver(try countingTopology())
+        try driver.createInputTopic("words", key: .string, value: .string).pipeInput(key: "a", value: "a")
+        let store = try #require(driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self))
+        try driver.close()
+        #expect(throws: StreamsError.self) { try store.get("a") }
+    }
+
+    @Test func aProcessorNotConnectedToAStoreCannotReachIt() throws {
+        var builder = TopologyBuilder()
+        builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        builder.addStateStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64),
+            processors: ["other"])
+        builder.addProcessor("count", parents: ["src"]) { Counter() }
+        builder.addProcessor("other", parents: ["src"]) { Counter(store: "counts") }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count", "other"])
+        let error = #expect(throws: StreamsError.self) { try TopologyTestDriver(try builder.build()) }
+        #expect(error?.message.contains("processor count is not connected to a state store named counts") == true)
+    }
+
+    @Test func aStoreOfAnotherTypeIsAClearError() throws {
+        var builder = TopologyBuilder()
+        builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        builder.addStateStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .string),
+            processors: ["count"])
+        builder.addProcessor("count", parents: ["src"]) { Counter() }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+        let error = #expect(throws: StreamsError.self) { try TopologyTestDriver(try builder.build()) }
+        #expect(error?.message.contains("state store counts is a KeyValueStore<String, String>") == true)
+    }
+
+    @Test func badStoreWiringFailsTheBuildNamingTheNode() throws {
+        func builder() -> TopologyBuilder {
+            var builder = TopologyBuilder()
+            builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+            builder.addProcessor("count", parents: ["src"], stores: []) { Counter() }
+            builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+            return builder
+        }
+        let store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64)
+        var twice = builder()
+        twice.addStateStore(store, processors: ["count"])
+        twice.addStateStore(store)
+        #expect(throws: StreamsError.self) { try twice.build() }
+        var unknownProcessor = builder()
+        unknownProcessor.addStateStore(store, processors: ["nope"])
+        let unknown = #expect(throws: StreamsError.self) { try unknownProcessor.build() }
+        #expect(unknown?.message.contains("unknown processor nope") == true)
+        var toASink = builder()
+        toASink.addStateStore(store, processors: ["out"])
+        let sink = #expect(throws: StreamsError.self) { try toASink.build() }
+        #expect(sink?.message.contains("out, which is not a processor") == true)
+        var missing = TopologyBuilder()
+        missing.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        missing.addProcessor("count", parents: ["src"], stores: ["counts"]) { Counter() }
+        missing.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+        let notAdded = #expect(throws: StreamsError.self) { try missing.build() }
+        #expect(notAdded?.message.contains("uses state store counts, which was not added") == true)
+    }
+
+    @Test func processorsSharingAStoreAreOneSubtopology() throws {
+        var builder = TopologyBuilder()
+        builder.addSource("left", topics: ["l"], key: Serde<String>.string, value: Serde<String>.string)
+        builder.addSource("right", topics: ["r"], key: Serde<String>.string, value: Serde<String>.string)
+        builder.addStateStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64),
+            processors: ["count-left", "count-right"])
+        builder.addProcessor("count-left", parents: ["left"]) { Counter() }
+        builder.addProcessor("count-right", parents: ["right"]) { Counter() }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count-left", "count-right"])
+        let shared = try builder.build()
+        #expect(shared.subtopologyCount == 1)
+        let driver = try TopologyTestDriver(shared)
+        try driver.createInputTopic("l", key: .string, value: .string).pipeInput(key: "a", value: "x")
+        try driver.createInputTopic("r", key: .string, value: .string).pipeInput(key: "a", value: "y")
+        #expect(try driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self)?.get("a") == 2)
+    }
+}
