@@ -163,3 +163,120 @@ struct StateStoreTests {
         #expect(try driver.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self)?.get("a") == 2)
     }
 }
+
+@Suite("Changelogs and restoration, in memory")
+struct ChangelogTests {
+    func topology(logging: Bool = true) throws -> Topology {
+        var builder = TopologyBuilder()
+        builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        let store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64)
+        builder.addStateStore(logging ? store : store.withLoggingDisabled(), processors: ["count"])
+        builder.addProcessor("count", parents: ["src"]) { Counter() }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+        return try builder.build()
+    }
+
+    func cluster() throws -> InMemoryCluster {
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("words", partitions: 2)
+        try cluster.createTopic("counts", partitions: 2)
+        return cluster
+    }
+
+    func send(_ words: [String], to cluster: InMemoryCluster) throws {
+        for word in words {
+            try cluster.send(Record(key: word, value: word, timestamp: 0), to: "words", key: .string, value: .string)
+        }
+    }
+
+    /// Runs one instance over what is in `words` now and closes it; returns the last count
+    /// output per key.
+    func runOnce(_ cluster: InMemoryCluster, logging: Bool = true) throws -> [String: Int64] {
+        let streams = try InMemoryStreams(topology: try topology(logging: logging), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try streams.start()
+        try streams.runUntilIdle()
+        try streams.close()
+        var last: [String: Int64] = [:]
+        for record in try cluster.read(topic: "counts", key: Serde<String>.string, value: Serde<Int64>.int64) {
+            last[record.key] = record.value
+        }
+        return last
+    }
+
+    @Test func aRestartedApplicationRebuildsItsStoresFromTheChangelog() throws {
+        let cluster = try cluster()
+        try send(["a", "b", "a"], to: cluster)
+        #expect(try runOnce(cluster) == ["a": 2, "b": 1])
+        // The changelog is an internal topic, prefixed with the application id, one record per write.
+        #expect(cluster.hasTopic("app-counts-changelog"))
+        #expect(try cluster.recordCount(of: "app-counts-changelog") == 3)
+        try send(["a", "c", "b"], to: cluster)
+        #expect(try runOnce(cluster) == ["a": 3, "b": 2, "c": 1])
+    }
+
+    @Test func withoutLoggingAStoreStartsEmptyAfterARestart() throws {
+        let cluster = try cluster()
+        try send(["a", "a"], to: cluster)
+        #expect(try runOnce(cluster, logging: false) == ["a": 2])
+        #expect(!cluster.hasTopic("app-counts-changelog"))
+        try send(["a"], to: cluster)
+        #expect(try runOnce(cluster, logging: false)["a"] == 1)
+    }
+
+    @Test func deletesAreTombstonesThatRestoreAsDeletes() throws {
+        var builder = TopologyBuilder()
+        builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        builder.addStateStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64),
+            processors: ["count"])
+        // A value "reset" deletes the key's count.
+        builder.addProcessor("count", parents: ["src"]) { Resetter() }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+        let topology = try builder.build()
+        let cluster = try cluster()
+        for (key, value) in [("a", "x"), ("a", "x"), ("a", "reset"), ("b", "x")] {
+            try cluster.send(Record(key: key, value: value, timestamp: 0), to: "words", key: .string, value: .string)
+        }
+        let first = try InMemoryStreams(topology: topology, cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try first.start()
+        try first.runUntilIdle()
+        try first.close()
+        let tombstones = try (Int32(0)..<2).flatMap { try cluster.read(topic: "app-counts-changelog", partition: $0) }
+            .filter { $0.value == nil }
+        #expect(tombstones.map { $0.key.map { String(decoding: $0, as: UTF8.self) } } == ["a"])
+        let second = try InMemoryStreams(topology: topology, cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try second.start()
+        let partitionOfA = Murmur2.partition(forKey: Array("a".utf8), partitionCount: 2)
+        let store = try #require(second.stateStore(named: "counts", partition: partitionOfA) as? KeyValueStore<String, Int64>)
+        #expect(try store.get("a") == nil)
+        let partitionOfB = Murmur2.partition(forKey: Array("b".utf8), partitionCount: 2)
+        let storeB = try #require(second.stateStore(named: "counts", partition: partitionOfB) as? KeyValueStore<String, Int64>)
+        #expect(try storeB.get("b") == 1)
+        try second.close()
+    }
+}
+
+/// Counts per key like `Counter`, but a value "reset" deletes the key's count.
+private final class Resetter: Processor {
+    typealias KeyIn = String
+    typealias ValueIn = String
+    typealias KeyOut = String
+    typealias ValueOut = Int64
+    private var context: ProcessorContext<String, Int64>!
+    private var counts: KeyValueStore<String, Int64>!
+
+    func initialize(context: ProcessorContext<String, Int64>) throws {
+        self.context = context
+        counts = try context.stateStore(named: "counts", as: KeyValueStore<String, Int64>.self)
+    }
+
+    func process(_ record: Record<String, String>) throws {
+        if record.value == "reset" {
+            try counts.delete(record.key)
+            return
+        }
+        let count = (try counts.get(record.key) ?? 0) + 1
+        try counts.put(record.key, count)
+        try context.forward(record.withValue(count))
+    }
+}

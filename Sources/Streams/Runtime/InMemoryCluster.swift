@@ -187,6 +187,25 @@ public final class InMemoryCluster: Sendable {
 
     // MARK: package: the runtime's access
 
+    /// Reads a changelog partition from its first kept record to its end, for restoring.
+    package func changelogReader() -> ChangelogReader {
+        { topic, partition, apply in
+            var next = try self.startOffset(of: topic, partition: partition)
+            let end = try self.endOffset(of: topic, partition: partition)
+            var count = 0
+            while next < end {
+                let fetched = try self.fetch(topic: topic, partition: partition, from: next, max: 4096)
+                if fetched.count == 0 { break }
+                try fetched.forEach { offset, key, value, _, _ in
+                    try apply(key, value)
+                    next = offset + 1
+                }
+                count += fetched.count
+            }
+            return count
+        }
+    }
+
     func fetch(topic: TopicName, partition: Int32, from offset: Int64, max: Int) throws -> FetchedRecords {
         try log(topic, partition).log.fetch(from: offset, max: max)
     }

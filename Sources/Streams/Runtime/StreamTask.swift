@@ -16,6 +16,8 @@ package final class StreamTask {
     private var closers: [() -> Void] = []
     @exclusivity(unchecked) private var hasStreamTimePunctuation = false
     private var closed = false
+    /// Change-logged stores (the store under the logging layer) and their changelog topics.
+    private var logged: [(store: any KeyValueBytesStore, topic: TopicName)] = []
     /// Records processed since creation.
     @exclusivity(unchecked) package private(set) var processedRecords = 0
     /// Records and bytes read through each source handle (the index of ``source(for:)``).
@@ -41,7 +43,20 @@ package final class StreamTask {
         let members = topology.subtopologyNodes[subtopology]
         // The stores first: processors reach them from `initialize`.
         for store in topology.stores(ofSubtopology: subtopology) {
-            context.stores[store.name] = try store.make(id)
+            switch store.kind {
+            case .custom(let make):
+                context.stores[store.name] = try make(id)
+            case .keyValue(let supplier, let typed):
+                let bytes = try supplier.make(id)
+                if store.loggingEnabled {
+                    let topic = resolve(store.changelogTopic)
+                    logged.append((bytes, topic))
+                    context.stores[store.name] = typed(
+                        ChangeLoggingKeyValueStore(bytes, context: context, topic: topic, partition: partition))
+                } else {
+                    context.stores[store.name] = typed(bytes)
+                }
+            }
         }
         for position in members {
             if case .processor(let stores) = topology.nodes[position].kind, !stores.isEmpty {
@@ -78,6 +93,31 @@ package final class StreamTask {
         sourceList.append((topic, entry))
         consumed.append(TopicCount())
         return sourceList.count - 1
+    }
+
+    /// The changelog topics of the task's change-logged stores, as named on the cluster.
+    package var changelogTopics: [TopicName] { logged.map(\.topic) }
+
+    /// Rebuilds the change-logged stores from their changelogs (the task's partition of each),
+    /// writing straight into the stores under the logging layer; call before ``initialize()``.
+    /// - Returns: The records restored per store.
+    /// - Throws: ``StreamsError`` from the reader or a store.
+    @discardableResult
+    package func restoreStores(using read: ChangelogReader) throws -> [(store: String, records: Int)] {
+        var restored: [(String, Int)] = []
+        for (store, topic) in logged {
+            let count = try read(topic, id.partition) { key, value in
+                guard let key else { return }
+                if let value { try store.put(Array(key), Array(value)) } else { try store.delete(Array(key)) }
+            }
+            restored.append((store.name, count))
+            if count > 0 {
+                context.logger.info(
+                    "state store restored from its changelog",
+                    metadata: ["store": .string(store.name), "changelog": .string(topic.rawValue), "records": .stringConvertible(count)])
+            }
+        }
+        return restored
     }
 
     /// Initializes every processor.

@@ -1,13 +1,28 @@
 /// Makes a state store for one task: registered with a topology, it gives every task its own
 /// store of that name. Kafka Streams' `StoreBuilder`; make one with ``Stores``.
+///
+/// Key-value stores are change-logged by default: every write also goes to the compacted topic
+/// `<applicationId>-<name>-changelog`, partition for partition with the task's input, before
+/// the task's input offsets are committed; a task made again (after a crash, or on another
+/// instance) rebuilds its store from that topic before it processes a record.
 public struct StoreBuilder: Sendable {
+    enum Kind: Sendable {
+        /// A key-value store: the bytes store, and the typed store over it.
+        case keyValue(KeyValueBytesStoreSupplier, typed: @Sendable (any KeyValueBytesStore) -> any StateStore)
+        /// A store made whole by the user; not change-logged.
+        case custom(@Sendable (TaskId) throws -> any StateStore)
+    }
+
     /// The store's name, unique in the topology.
     public let name: String
     /// Whether the store keeps its data on disk.
     public let persistent: Bool
-    let make: @Sendable (_ task: TaskId) throws -> any StateStore
+    /// Whether the store's writes go to its changelog topic.
+    public private(set) var loggingEnabled: Bool
+    let kind: Kind
 
-    /// A builder from a function that makes the store of a task.
+    /// A builder from a function that makes the store of a task. Such stores are not
+    /// change-logged: the runtime cannot see their writes.
     /// - Parameters:
     ///   - name: The store's name.
     ///   - persistent: Whether the stores it makes are persistent.
@@ -15,8 +30,27 @@ public struct StoreBuilder: Sendable {
     public init(name: String, persistent: Bool, make: @escaping @Sendable (_ task: TaskId) throws -> any StateStore) {
         self.name = name
         self.persistent = persistent
-        self.make = make
+        loggingEnabled = false
+        kind = .custom(make)
     }
+
+    init(supplier: KeyValueBytesStoreSupplier, typed: @escaping @Sendable (any KeyValueBytesStore) -> any StateStore) {
+        name = supplier.name
+        persistent = supplier.persistent
+        loggingEnabled = true
+        kind = .keyValue(supplier, typed: typed)
+    }
+
+    /// The same builder with no changelog: the store starts empty whenever its task is made.
+    public func withLoggingDisabled() -> StoreBuilder {
+        var copy = self
+        copy.loggingEnabled = false
+        return copy
+    }
+
+    /// The changelog topic's name in the topology, `<name>-changelog`; on a cluster it has the
+    /// application id before it.
+    public var changelogTopic: TopicName { TopicName("\(name)-changelog") }
 }
 
 /// Makes the bytes store of one task: what engine keeps the data. Kafka Streams'
@@ -54,11 +88,10 @@ public enum Stores {
     }
 
     /// A builder of typed key-value stores over `supplier`'s bytes stores.
+    /// Its stores are change-logged; see ``StoreBuilder/withLoggingDisabled()``.
     public static func keyValueStoreBuilder<Key, Value>(
         _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
     ) -> StoreBuilder {
-        StoreBuilder(name: supplier.name, persistent: supplier.persistent) { task in
-            KeyValueStore(try supplier.make(task), key: key, value: value)
-        }
+        StoreBuilder(supplier: supplier) { bytes in KeyValueStore(bytes, key: key, value: value) }
     }
 }

@@ -240,6 +240,9 @@ public struct TopologyBuilder: Sendable {
             }
             if !connected.contains(store) { nodes[position].kind = .processor(stores: connected + [store]) }
         }
+        // Change-logged stores write `<applicationId>-<store>-changelog`, an internal topic.
+        var internalTopics = self.internalTopics
+        for store in stores where store.loggingEnabled { internalTopics.insert(store.changelogTopic) }
         return try Topology(validating: nodes, internalTopics: internalTopics, stores: known)
     }
 }

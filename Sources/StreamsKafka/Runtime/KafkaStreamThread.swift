@@ -146,6 +146,51 @@ final class KafkaStreamThread: @unchecked Sendable {
         box.thread = self
     }
 
+    /// Reads changelogs to rebuild state stores; made on first use, as Kafka Streams' restore
+    /// consumer (it reads assigned partitions, outside the group).
+    private var restoreConsumer: KafkaConsumer?
+
+    /// Reads one changelog partition from its start to the end it has now.
+    private func readChangelog(
+        topic: TopicName, partition: Int32,
+        apply: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws -> Void
+    ) throws -> Int {
+        let consumer = try restoreConsumer ?? {
+            var properties = streams.kafka.common.merging(streams.kafka.consumerProperties) { _, new in new }
+            properties["client.id"] = "\(name)-restore-consumer"
+            properties["enable.auto.commit"] = "false"
+            let made = try KafkaConsumer(
+                groupId: "\(streams.config.applicationId)-restore", properties: properties, logger: logger,
+                onRebalance: { _ in })
+            restoreConsumer = made
+            return made
+        }()
+        let timeout = streams.kafka.startupTimeout
+        let marks = try consumer.watermarks(topic: topic, partition: partition, timeout: timeout)
+        guard marks.high > marks.low else { return 0 }
+        let key = TopicPartition(topic: topic, partition: partition)
+        try consumer.assign([key: marks.low])
+        defer { try? consumer.assign([:]) }
+        var next = marks.low
+        var count = 0
+        let deadline = ContinuousClock.now + timeout
+        while next < marks.high {
+            guard ContinuousClock.now < deadline else {
+                throw StreamsError(
+                    .timeout, "restoring from \(key) stopped at offset \(next) of \(marks.high) after \(timeout)")
+            }
+            _ = try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) { record in
+                guard record.partition == partition, record.topic == topic, record.offset >= next,
+                    record.offset < marks.high
+                else { return }
+                try apply(record.key, record.value)
+                next = record.offset + 1
+                count += 1
+            }
+        }
+        return count
+    }
+
     /// The thread's part of the instance's status, as of its last metrics refresh.
     var metadata: ThreadMetadata { status.withLock { $0 } }
 
@@ -239,6 +284,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 consumerOpen.withLock { $0 = false }
                 consumer.abandon()
                 producer.abandon()
+                try? restoreConsumer?.close()
                 metrics.close()
                 finish(error: nil)
                 return
@@ -252,6 +298,8 @@ final class KafkaStreamThread: @unchecked Sendable {
         refreshMetrics()
         closeTasks(tasks.keys.map { $0 })
         metrics.close()
+        try? restoreConsumer?.close()
+        restoreConsumer = nil
         consumerOpen.withLock { $0 = false }
         do {
             // Leaving the group runs the final revocation on this thread; after a failure it
@@ -414,7 +462,13 @@ final class KafkaStreamThread: @unchecked Sendable {
                 partition: partition, task: task, source: try task.source(for: partition.topic),
                 next: committed[partition])
         }
-        for task in created { try task.initialize() }
+        for task in created {
+            // Stores first: a task processes nothing until its state is whole again.
+            try task.restoreStores { topic, partition, apply in
+                try self.readChangelog(topic: topic, partition: partition, apply: apply)
+            }
+            try task.initialize()
+        }
         lastRoute = nil
         assigned.withLock { $0 = routes.keys.sorted() }
         logger.info(

@@ -303,6 +303,26 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
+    /// Reads exactly these partitions from these offsets, outside any group's assignment (a
+    /// restore consumer's way); an empty dictionary stops reading. Do not mix with
+    /// ``subscribe(_:)``.
+    /// - Throws: `.kafka` naming librdkafka's error.
+    public func assign(_ offsets: [TopicPartition: Int64]) throws {
+        try checkOpen()
+        if offsets.isEmpty {
+            let err = rd_kafka_assign(handle, nil)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaErrors.error(.kafka, "cannot clear the assignment", err) }
+            return
+        }
+        let list = TopicPartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaErrors.error(
+                .kafka, "cannot assign \(offsets.keys.sorted().map(\.description).joined(separator: ", "))", err)
+        }
+    }
+
     /// The partitions currently assigned to this consumer.
     /// - Throws: `.kafka` naming librdkafka's error.
     public func assignment() throws -> [TopicPartition] {
