@@ -1,0 +1,41 @@
+/// How a ``KTable`` keeps its state: the store's name (for queries and its changelog), its
+/// serdes, and its engine. Kafka Streams' `Materialized`.
+///
+/// ```swift
+/// let totals = purchases.groupByKey()
+///     .aggregate(initializer: { 0.0 }, Materialized("totals", key: .string, value: .double)) { _, purchase, total in
+///         total + purchase.amount
+///     }
+/// ```
+public struct Materialized<Key, Value>: Sendable {
+    /// The store's name; generated when `nil` (then the table cannot be queried by name).
+    public var storeName: String?
+    /// Serializes keys in the store and its changelog.
+    public var key: Serde<Key>
+    /// Serializes values in the store and its changelog.
+    public var value: Serde<Value>
+    /// Makes the bytes store; in memory when `nil`. Pass a persistent engine's supplier here
+    /// (e.g. RocksDB's).
+    public var storeSupplier: (@Sendable (_ name: String) -> KeyValueBytesStoreSupplier)?
+    /// Whether the store has a changelog topic (so it survives a restart or a move); on by
+    /// default.
+    public var loggingEnabled = true
+
+    /// A materialization with these serdes.
+    /// - Parameters:
+    ///   - storeName: The store's name; generated when `nil`.
+    ///   - key: Serializes keys.
+    ///   - value: Serializes values.
+    public init(_ storeName: String? = nil, key: Serde<Key>, value: Serde<Value>) {
+        self.storeName = storeName
+        self.key = key
+        self.value = value
+    }
+
+    /// The store builder for a store named `name`.
+    func storeBuilder(named name: String) -> StoreBuilder {
+        let supplier = storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name)
+        let builder = Stores.keyValueStoreBuilder(supplier, key: key, value: value)
+        return loggingEnabled ? builder : builder.withLoggingDisabled()
+    }
+}
