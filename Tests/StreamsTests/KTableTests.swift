@@ -94,4 +94,48 @@ struct KTableTests {
         #expect(cluster.hasTopic("wc-counts-changelog"))
         #expect(try run(["a", "c"]) == ["a": 3, "b": 1, "c": 1])
     }
+
+    @Test func groupByRepartitionsByTheNewKeyThroughAnInternalTopic() throws {
+        let builder = StreamsBuilder()
+        builder.stream("purchases", Consumed(key: .string, value: .string))
+            .groupBy(Grouped("by-zip", key: .string, value: .string)) { _, value in String(value.split(separator: ":")[0]) }
+            .count(Materialized("per-zip", key: .string, value: .int64))
+            .toStream()
+            .to("zip-counts", Produced(key: .string, value: Self.optionalLong))
+        let topology = try builder.build()
+        // The repartition topic splits the graph: the count reads it in a second sub-topology.
+        #expect(topology.subtopologyCount == 2)
+        #expect(topology.internalTopics.contains("by-zip-repartition"))
+        let driver = try TopologyTestDriver(topology, partitions: 3)
+        let input = driver.createInputTopic("purchases", key: .string, value: .string)
+        for (customer, value) in [("c1", "90210:lamp"), ("c2", "10001:pen"), ("c3", "90210:desk"), ("c1", "90210:pen")] {
+            try input.pipeInput(key: customer, value: value)
+        }
+        #expect(driver.cluster.hasTopic("test-driver-by-zip-repartition"))
+        var last: [String: Int64] = [:]
+        for pair in try driver.createOutputTopic("zip-counts", key: .string, value: Self.optionalLong).readKeyValuesToList() {
+            last[pair.key] = pair.value
+        }
+        #expect(last == ["90210": 3, "10001": 1])
+    }
+
+    @Test func groupingARekeyedStreamNeedsSerdesForItsRepartitionTopic() throws {
+        let builder = StreamsBuilder()
+        let rekeyed = builder.stream("purchases", Consumed(key: .string, value: .string)).selectKey(named: "by-item") { _, value in value }
+        #expect(rekeyed.keyChanged)
+        rekeyed.groupByKey().count(Materialized(key: .string, value: .int64))
+        let error = #expect(throws: StreamsError.self) { try builder.build() }
+        #expect(error?.message.contains("node by-item changed the keys") == true)
+
+        let fixed = StreamsBuilder()
+        fixed.stream("purchases", Consumed(key: .string, value: .string)).selectKey { _, value in value }
+            .groupByKey(Grouped("by-item", key: .string, value: .string))
+            .count(Materialized("per-item", key: .string, value: .int64))
+            .toStream().to("item-counts", Produced(key: .string, value: Self.optionalLong))
+        let driver = try TopologyTestDriver(try fixed.build())
+        let input = driver.createInputTopic("purchases", key: .string, value: .string)
+        for item in ["lamp", "pen", "lamp"] { try input.pipeInput(key: "c1", value: item) }
+        #expect(try driver.createOutputTopic("item-counts", key: .string, value: Self.optionalLong).readKeyValuesToList().map { "\($0.key)=\($0.value!)" }
+            == ["lamp=1", "pen=1", "lamp=2"])
+    }
 }

@@ -65,7 +65,7 @@ public struct BranchedKStream<Key, Value> {
         for child in childNames + (defaultChild.map { [$0] } ?? []) {
             builder.topology.addProcessor(child, parents: [splitNode]) { KStreamPassThrough<Key, Value>() }
             builder.counter += 1
-            result[child] = KStream(builder: builder, node: child)
+            result[child] = KStream(builder: builder, node: child, keyChanged: stream.keyChanged)
         }
         return result
     }

@@ -78,13 +78,80 @@ public struct KGroupedStream<Key, Value> {
     }
 }
 
+/// The serdes (and the name) of the repartition topic a grouping writes when the keys
+/// changed: Kafka Streams' `Grouped`.
+public struct Grouped<Key, Value>: Sendable {
+    /// Names the repartition topic, `<applicationId>-<name>-repartition`; generated when `nil`.
+    public var name: String?
+    /// Serializes keys into the repartition topic.
+    public var key: Serde<Key>
+    /// Serializes values into the repartition topic.
+    public var value: Serde<Value>
+
+    /// A grouping with these serdes.
+    public init(_ name: String? = nil, key: Serde<Key>, value: Serde<Value>) {
+        self.name = name
+        self.key = key
+        self.value = value
+    }
+}
+
 extension KStream {
-    /// Groups the stream by its current key, to aggregate it (``KGroupedStream``).
+    /// Groups the stream by its key, to aggregate it (``KGroupedStream``).
     ///
-    /// The records are not repartitioned: the key must be the one the input topic was
-    /// partitioned by (group before a key-changing operation such as ``selectKey(named:_:)``,
-    /// or write the re-keyed stream to a topic and read it back).
+    /// Use it on a stream whose keys are still those of its input topic. After a key-changing
+    /// operator (``keyChanged``) use ``groupByKey(_:)``, which repartitions; this one then
+    /// fails the build, naming the node.
     public func groupByKey() -> KGroupedStream<Key, Value> {
-        KGroupedStream(stream: self)
+        if keyChanged {
+            builder.topology.deferredErrors.append(
+                StreamsError(
+                    .invalidTopology,
+                    "node \(node) changed the keys: grouping it needs a repartition topic, so give its serdes with groupByKey(Grouped(key:value:))",
+                    node: node))
+        }
+        return KGroupedStream(stream: self)
+    }
+
+    /// Groups the stream by its key, through a repartition topic when an operator upstream
+    /// changed the keys (so that each key's records meet in one task), as Kafka Streams does.
+    ///
+    /// ```swift
+    /// purchases.selectKey { _, purchase in purchase.customerId }
+    ///     .groupByKey(Grouped("by-customer", key: .string, value: .json(Purchase.self)))
+    ///     .count(Materialized("purchases-per-customer", key: .string, value: .int64))
+    /// ```
+    /// - Parameter grouped: The repartition topic's serdes and name.
+    public func groupByKey(_ grouped: Grouped<Key, Value>) -> KGroupedStream<Key, Value> {
+        KGroupedStream(stream: keyChanged ? repartitioned(grouped) : self)
+    }
+
+    /// Groups the stream by a new key, through a repartition topic
+    /// `<applicationId>-<name>-repartition`.
+    ///
+    /// ```swift
+    /// purchases.groupBy(Grouped("by-zip", key: .string, value: .json(Purchase.self))) { _, purchase in
+    ///     purchase.zipCode
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - grouped: The repartition topic's serdes and name.
+    ///   - keySelector: The new key of a record.
+    public func groupBy<NewKey>(
+        _ grouped: Grouped<NewKey, Value>, _ keySelector: @escaping @Sendable (Key, Value) throws -> NewKey
+    ) -> KGroupedStream<NewKey, Value> {
+        KGroupedStream(stream: selectKey(keySelector).repartitioned(grouped))
+    }
+
+    /// Writes the stream to a repartition topic and reads it back: a new sub-topology whose
+    /// tasks get each key's records in one partition.
+    func repartitioned(_ grouped: Grouped<Key, Value>) -> KStream<Key, Value> {
+        let sinkName = builder.nodeName(nil, prefix: "KSTREAM-SINK-")
+        let topic = TopicName("\(grouped.name ?? sinkName)-repartition")
+        builder.topology.addInternalTopic(topic)
+        builder.topology.addSink(sinkName, topic: topic, key: grouped.key, value: grouped.value, parents: [node])
+        let sourceName = builder.nodeName(nil, prefix: "KSTREAM-SOURCE-")
+        builder.topology.addSource(sourceName, topics: [topic], key: grouped.key, value: grouped.value)
+        return KStream(builder: builder, node: sourceName)
     }
 }

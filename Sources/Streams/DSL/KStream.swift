@@ -7,20 +7,26 @@ public struct KStream<Key, Value> {
     @usableFromInline let builder: StreamsBuilder
     /// The name of the node whose output this stream is.
     public let node: String
+    /// Whether an operator upstream may have changed the keys since the input topic (`map`,
+    /// `selectKey`, `flatMap`, `process`): grouping it then needs a repartition topic, as in
+    /// Kafka Streams.
+    public let keyChanged: Bool
 
     @usableFromInline
-    init(builder: StreamsBuilder, node: String) {
+    init(builder: StreamsBuilder, node: String, keyChanged: Bool = false) {
         self.builder = builder
         self.node = node
+        self.keyChanged = keyChanged
     }
 
     @inlinable
     func adding<P: Processor>(
-        _ prefix: String, named name: String?, parents: [String]? = nil, _ supplier: @escaping @Sendable () -> P
+        _ prefix: String, named name: String?, parents: [String]? = nil, changesKey: Bool = false,
+        _ supplier: @escaping @Sendable () -> P
     ) -> KStream<P.KeyOut, P.ValueOut> {
         let nodeName = builder.nodeName(name, prefix: prefix)
         builder.topology.addProcessor(nodeName, parents: parents ?? [node], supplier)
-        return KStream<P.KeyOut, P.ValueOut>(builder: builder, node: nodeName)
+        return KStream<P.KeyOut, P.ValueOut>(builder: builder, node: nodeName, keyChanged: changesKey || keyChanged)
     }
 
     /// Keeps the records that satisfy a predicate.
@@ -81,7 +87,7 @@ public struct KStream<Key, Value> {
         named name: String? = nil,
         _ transform: @escaping @Sendable (Key, Value) throws -> (key: NewKey, value: NewValue)
     ) -> KStream<NewKey, NewValue> {
-        adding("KSTREAM-MAP-", named: name) { KStreamMap<Key, Value, NewKey, NewValue>(transform) }
+        adding("KSTREAM-MAP-", named: name, changesKey: true) { KStreamMap<Key, Value, NewKey, NewValue>(transform) }
     }
 
     /// Transforms each record into zero or more records.
@@ -97,7 +103,7 @@ public struct KStream<Key, Value> {
         named name: String? = nil,
         _ transform: @escaping @Sendable (Key, Value) throws -> [(key: NewKey, value: NewValue)]
     ) -> KStream<NewKey, NewValue> {
-        adding("KSTREAM-FLATMAP-", named: name) { KStreamFlatMap<Key, Value, NewKey, NewValue>(transform) }
+        adding("KSTREAM-FLATMAP-", named: name, changesKey: true) { KStreamFlatMap<Key, Value, NewKey, NewValue>(transform) }
     }
 
     /// Transforms each value into zero or more values, each with the record's key.
@@ -127,7 +133,7 @@ public struct KStream<Key, Value> {
     public func selectKey<NewKey>(
         named name: String? = nil, _ keySelector: @escaping @Sendable (Key, Value) throws -> NewKey
     ) -> KStream<NewKey, Value> {
-        adding("KSTREAM-KEY-SELECT-", named: name) { KStreamSelectKey<Key, Value, NewKey>(keySelector) }
+        adding("KSTREAM-KEY-SELECT-", named: name, changesKey: true) { KStreamSelectKey<Key, Value, NewKey>(keySelector) }
     }
 
     /// Calls an action for each record and passes the record on unchanged.
@@ -181,7 +187,7 @@ public struct KStream<Key, Value> {
     @inlinable
     public func merge(_ other: KStream<Key, Value>, named name: String? = nil) -> KStream<Key, Value> {
         precondition(other.builder === builder, "merge streams of one StreamsBuilder")
-        return adding("KSTREAM-MERGE-", named: name, parents: [node, other.node]) {
+        return adding("KSTREAM-MERGE-", named: name, parents: [node, other.node], changesKey: other.keyChanged) {
             KStreamPassThrough<Key, Value>()
         }
     }
@@ -199,7 +205,7 @@ public struct KStream<Key, Value> {
     public func process<P: Processor>(
         named name: String? = nil, _ supplier: @escaping @Sendable () -> P
     ) -> KStream<P.KeyOut, P.ValueOut> where P.KeyIn == Key, P.ValueIn == Value {
-        adding("KSTREAM-PROCESSOR-", named: name, supplier)
+        adding("KSTREAM-PROCESSOR-", named: name, changesKey: true, supplier)
     }
 
     /// Writes the stream to a topic.

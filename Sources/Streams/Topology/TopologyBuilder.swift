@@ -18,6 +18,8 @@ public struct TopologyBuilder: Sendable {
     var stores: [StoreBuilder] = []
     /// Processors connected to stores after they were added: (processor, store).
     var storeConnections: [(processor: String, store: String)] = []
+    /// Mistakes the DSL found while declaring; ``build()`` throws the first.
+    var deferredErrors: [StreamsError] = []
 
     /// Creates an empty builder.
     public init() {}
@@ -219,6 +221,7 @@ public struct TopologyBuilder: Sendable {
     ///   source reaches, or a source with no children), a sink used as a parent, a topic read
     ///   by two sources, or a parent whose output types do not match its child's input types.
     public func build() throws -> Topology {
+        if let error = deferredErrors.first { throw error }
         var nodes = self.nodes
         var known: [String: StoreBuilder] = [:]
         for store in stores {
