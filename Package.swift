@@ -104,6 +104,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // One conformance suite per store protocol, run against every store.
+        .testTarget(name: "StreamsStateTests", dependencies: ["Streams", "StreamsRocksDB"]),
         .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
         .testTarget(name: "zmartTests", dependencies: ["zmart"]),
     ]
