@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "StreamsTestKit", targets: ["StreamsTestKit"]),
         .library(name: "StreamsKafka", targets: ["StreamsKafka"]),
         .library(name: "StreamsStatus", targets: ["StreamsStatus"]),
+        .library(name: "StreamsRocksDB", targets: ["StreamsRocksDB"]),
         .library(name: "ZMart", targets: ["ZMart"]),
         .executable(name: "zmart", targets: ["zmart"]),
     ],
@@ -46,6 +47,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Debian's librocksdb-dev for the persistent state stores; the scripts install it when
+        // pkg-config cannot find it.
+        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+        // Persistent state stores on RocksDB; the only target that imports CRocksDB.
+        .target(name: "StreamsRocksDB", dependencies: ["Streams", "CRocksDB"]),
         // The status server: /metrics, /health, /topology and a live page, on loopback.
         .target(
             name: "StreamsStatus",
@@ -98,6 +104,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // One conformance suite per store protocol, run against every store.
+        .testTarget(name: "StreamsStateTests", dependencies: ["Streams", "StreamsRocksDB"]),
         .testTarget(name: "ZMartTests", dependencies: ["ZMart", "Streams", "StreamsTestKit"]),
         .testTarget(name: "zmartTests", dependencies: ["zmart"]),
     ]

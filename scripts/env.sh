@@ -16,3 +16,10 @@ if ! pkg-config --exists rdkafka 2>/dev/null; then
         apt-get update >/dev/null && apt-get install -y librdkafka-dev >/dev/null
     fi
 fi
+# The persistent state stores use Debian's RocksDB (found through pkg-config `rocksdb`).
+if ! pkg-config --exists rocksdb 2>/dev/null; then
+    echo "installing librocksdb-dev (the persistent state stores' storage engine)..." >&2
+    if ! apt-get install -y librocksdb-dev >/dev/null 2>&1; then
+        apt-get update >/dev/null && apt-get install -y librocksdb-dev >/dev/null
+    fi
+fi

@@ -11,6 +11,7 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case deserialization, serialization, invalidTopology, processing, invalidConfiguration
             case unknownTopic, illegalState, production, kafka, timeout, lostRecords, rebalanceInProgress
+            case stateStore
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -40,6 +41,10 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
         /// The consumer group is rebalancing, so the group refused a commit; it can be made
         /// again once the rebalance is over.
         public static let rebalanceInProgress = Code(.rebalanceInProgress)
+        /// A state store's storage engine failed: it could not open its directory (missing
+        /// permissions, a file in the way, another open store holding its lock), or a read,
+        /// write or flush failed. The message names the store and the engine's own message.
+        public static let stateStore = Code(.stateStore)
 
         /// The code's name, e.g. `deserialization`.
         public var description: String { base.rawValue }

@@ -67,7 +67,9 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
     public var approximateNumEntries: Int { entries.count }
 
     /// Nothing to write: the entries are the store.
-    public func flush() throws {}
+    /// - Throws: ``StreamsError`` (``StreamsError/Code/illegalState``) once closed, like
+    ///   every other store.
+    public func flush() throws { try checkOpen() }
 
     public func close() {
         closed = true

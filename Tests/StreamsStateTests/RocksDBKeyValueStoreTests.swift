@@ -1,0 +1,86 @@
+import Foundation
+import Streams
+import StreamsRocksDB
+import Testing
+
+/// What only the persistent store promises: its files outlive it, and one directory has one
+/// owner at a time.
+@Suite("RocksDBKeyValueStore")
+struct RocksDBKeyValueStoreTests {
+    @Test func dataSurvivesCloseAndReopen() throws {
+        try withTemporaryDirectory { root in
+            let directory = root.appendingPathComponent("counts")
+            let first = try RocksDBKeyValueStore(name: "counts", directory: directory)
+            try first.put(bytes("a"), bytes("1"))
+            try first.putAll([(key: bytes("b"), value: bytes("2")), (key: bytes("c"), value: bytes("3"))])
+            try first.flush()
+            // Written after the last flush: close must flush it, since there is no WAL.
+            try first.put(bytes("d"), bytes("4"))
+            try first.delete(bytes("b"))
+            first.close()
+
+            let second = try RocksDBKeyValueStore(name: "counts", directory: directory)
+            #expect(
+                try second.all() == [
+                    KeyValueBytes(key: bytes("a"), value: bytes("1")),
+                    KeyValueBytes(key: bytes("c"), value: bytes("3")),
+                    KeyValueBytes(key: bytes("d"), value: bytes("4")),
+                ])
+            try second.put(bytes("a"), nil)
+            second.close()
+
+            let third = try RocksDBKeyValueStore(name: "counts", directory: directory)
+            defer { third.close() }
+            #expect(keys(try third.all()) == [bytes("c"), bytes("d")])
+        }
+    }
+
+    @Test func openingAnOpenDirectoryAgainFails() throws {
+        try withTemporaryDirectory { root in
+            let directory = root.appendingPathComponent("shared")
+            let owner = try RocksDBKeyValueStore(name: "owner", directory: directory)
+            try owner.put(bytes("a"), bytes("1"))
+            let error = #expect(throws: StreamsError.self) {
+                _ = try RocksDBKeyValueStore(name: "intruder", directory: directory)
+            }
+            #expect(error?.code == .stateStore)
+            #expect(error?.message.contains("intruder") == true)
+            #expect(error?.message.contains(directory.path) == true)
+            #expect(error?.message.lowercased().contains("lock") == true, "RocksDB's message: \(String(describing: error))")
+            // The failed open left the owner working; once it closes, the directory is free.
+            #expect(try owner.get(bytes("a")) == bytes("1"))
+            owner.close()
+            let next = try RocksDBKeyValueStore(name: "next", directory: directory)
+            defer { next.close() }
+            #expect(try next.get(bytes("a")) == bytes("1"))
+        }
+    }
+
+    @Test func aRegularFileAsTheDirectoryFails() throws {
+        try withTemporaryDirectory { root in
+            let file = root.appendingPathComponent("not-a-directory")
+            try Data("plain file".utf8).write(to: file)
+            let error = #expect(throws: StreamsError.self) {
+                _ = try RocksDBKeyValueStore(name: "misplaced", directory: file)
+            }
+            #expect(error?.code == .stateStore)
+            #expect(error?.message.contains("misplaced") == true)
+            #expect(error?.message.contains(file.path) == true)
+            // The file is untouched.
+            #expect(try Data(contentsOf: file) == Data("plain file".utf8))
+        }
+    }
+
+    @Test func aDirectoryUnderARegularFileFails() throws {
+        try withTemporaryDirectory { root in
+            let file = root.appendingPathComponent("file")
+            try Data().write(to: file)
+            let directory = file.appendingPathComponent("store")
+            let error = #expect(throws: StreamsError.self) {
+                _ = try RocksDBKeyValueStore(name: "nested", directory: directory)
+            }
+            #expect(error?.code == .stateStore)
+            #expect(error?.message.contains(directory.path) == true)
+        }
+    }
+}
