@@ -84,3 +84,41 @@ struct RocksDBKeyValueStoreTests {
         }
     }
 }
+
+@Suite("RocksDB stores in a topology")
+struct RocksDBTopologyTests {
+    @Test func anAggregationOnRocksDBKeepsEachTasksStoreInItsOwnDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rocks-topology-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func run(_ words: [String], cluster: InMemoryCluster) throws -> [String: Int64] {
+            let builder = StreamsBuilder()
+            var materialized = Materialized("counts", key: Serde<String>.string, value: Serde<Int64>.int64)
+            materialized.storeSupplier = { name in RocksDBStores.persistentKeyValueStore(name, directory: directory) }
+            builder.stream("words", Consumed(key: .string, value: .string))
+                .groupByKey()
+                .count(materialized)
+                .toStream()
+                .to("counts", Produced(key: .string, value: Serde<Int64>.int64.optional))
+            for word in words {
+                try cluster.send(Record(key: word, value: word, timestamp: 0), to: "words", key: .string, value: .string)
+            }
+            let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "rocks"))
+            try streams.start()
+            try streams.runUntilIdle()
+            try streams.close()
+            var last: [String: Int64] = [:]
+            for record in try cluster.read(topic: "counts", key: Serde<String>.string, value: Serde<Int64>.int64.optional) {
+                last[record.key] = record.value
+            }
+            return last
+        }
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("words", partitions: 2)
+        try cluster.createTopic("counts", partitions: 2)
+        #expect(try run(["a", "b", "a"], cluster: cluster) == ["a": 2, "b": 1])
+        for task in ["0_0", "0_1"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(task)/counts/CURRENT").path))
+        }
+        #expect(try run(["a"], cluster: cluster)["a"] == 3)
+    }
+}

@@ -14,6 +14,7 @@ public struct KGroupedStream<Key, Value> {
     /// - Parameters:
     ///   - name: The node's name; generated when `nil`.
     ///   - materialized: The store.
+    @discardableResult
     public func count(named name: String? = nil, _ materialized: Materialized<Key, Int64>) -> KTable<Key, Int64> {
         aggregate(named: name, initializer: { 0 }, materialized) { _, _, count in count + 1 }
     }
@@ -29,6 +30,7 @@ public struct KGroupedStream<Key, Value> {
     ///   - name: The node's name; generated when `nil`.
     ///   - materialized: The store.
     ///   - reducer: Combines the aggregate so far with a new value.
+    @discardableResult
     public func reduce(
         named name: String? = nil, _ materialized: Materialized<Key, Value>,
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
@@ -53,6 +55,7 @@ public struct KGroupedStream<Key, Value> {
     ///   - initializer: The aggregate of a key before its first record.
     ///   - materialized: The store.
     ///   - aggregator: Folds one record into the key's aggregate.
+    @discardableResult
     public func aggregate<Aggregate>(
         named name: String? = nil, initializer: @escaping @Sendable () throws -> Aggregate,
         _ materialized: Materialized<Key, Aggregate>,

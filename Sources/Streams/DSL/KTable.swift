@@ -72,6 +72,7 @@ extension StreamsBuilder {
     ///   - consumed: The serdes (a timestamp extractor is not used: a table takes the records'
     ///     own timestamps) and the source's name.
     ///   - materialized: The store that holds the table.
+    @discardableResult
     public func table<Key, Value>(
         _ topic: TopicName, _ consumed: Consumed<Key, Value>, _ materialized: Materialized<Key, Value>
     ) -> KTable<Key, Value> {
