@@ -1,5 +1,6 @@
 import Streams
 import StreamsTestKit
+import Synchronization
 import Testing
 
 /// Counts records per key in a key-value store and forwards the running count.
@@ -191,8 +192,12 @@ struct ChangelogTests {
 
     /// Runs one instance over what is in `words` now and closes it; returns the last count
     /// output per key.
-    func runOnce(_ cluster: InMemoryCluster, logging: Bool = true) throws -> [String: Int64] {
-        let streams = try InMemoryStreams(topology: try topology(logging: logging), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+    func runOnce(
+        _ cluster: InMemoryCluster, logging: Bool = true, listener: StateRestoreListener? = nil
+    ) throws -> [String: Int64] {
+        var config = StreamsConfig(applicationId: "app")
+        config.restoreListener = listener
+        let streams = try InMemoryStreams(topology: try topology(logging: logging), cluster: cluster, config: config)
         try streams.start()
         try streams.runUntilIdle()
         try streams.close()
@@ -211,7 +216,19 @@ struct ChangelogTests {
         #expect(cluster.hasTopic("app-counts-changelog"))
         #expect(try cluster.recordCount(of: "app-counts-changelog") == 3)
         try send(["a", "c", "b"], to: cluster)
-        #expect(try runOnce(cluster) == ["a": 3, "b": 2, "c": 1])
+        let reports = Locked<[String]>([])
+        let listener = StateRestoreListener(
+            onRestoreStart: { progress in reports.withLock { $0.append("start \(progress.task) \(progress.store) \(progress.total)") } },
+            onRestoreEnd: { progress in reports.withLock { $0.append("end \(progress.task) \(progress.restored)/\(progress.total)") } })
+        #expect(try runOnce(cluster, listener: listener) == ["a": 3, "b": 2, "c": 1])
+        // Each task read its changelog partition whole: the three writes of the first run.
+        let seen = reports.value
+        let totals = seen.filter { $0.hasPrefix("start") }.compactMap { Int($0.split(separator: " ").last!) }
+        #expect(totals.reduce(0, +) == 3)
+        #expect(seen.filter { $0.hasPrefix("end") }.allSatisfy { line in
+            let parts = line.split(separator: " ").last!.split(separator: "/")
+            return parts[0] == parts[1]
+        })
     }
 
     @Test func withoutLoggingAStoreStartsEmptyAfterARestart() throws {

@@ -189,9 +189,10 @@ public final class InMemoryCluster: Sendable {
 
     /// Reads a changelog partition from its first kept record to its end, for restoring.
     package func changelogReader() -> ChangelogReader {
-        { topic, partition, apply in
+        { topic, partition, begin, apply in
             var next = try self.startOffset(of: topic, partition: partition)
             let end = try self.endOffset(of: topic, partition: partition)
+            begin(next, end)
             var count = 0
             while next < end {
                 let fetched = try self.fetch(topic: topic, partition: partition, from: next, max: 4096)

@@ -185,7 +185,7 @@ public final class InMemoryStreams {
                     topology: topology, subtopology: subtopology, partition: partition,
                     applicationId: applicationId, logger: thread.threadLogger, wallClock: clock,
                     collector: thread.producer, deserializationHandler: config.deserializationErrorHandler)
-                try task.restoreStores(using: cluster.changelogReader())
+                try task.restoreStores(listener: config.restoreListener, using: cluster.changelogReader())
                 try thread.add(
                     task,
                     inputs: topics.map { topic in

@@ -100,21 +100,43 @@ package final class StreamTask {
 
     /// Rebuilds the change-logged stores from their changelogs (the task's partition of each),
     /// writing straight into the stores under the logging layer; call before ``initialize()``.
+    /// Progress goes to the log (start, every 100,000 records, end) and to `listener`.
     /// - Returns: The records restored per store.
     /// - Throws: ``StreamsError`` from the reader or a store.
     @discardableResult
-    package func restoreStores(using read: ChangelogReader) throws -> [(store: String, records: Int)] {
+    package func restoreStores(
+        listener: StateRestoreListener? = nil, using read: ChangelogReader
+    ) throws -> [(store: String, records: Int)] {
         var restored: [(String, Int)] = []
         for (store, topic) in logged {
-            let count = try read(topic, id.partition) { key, value in
+            var total: Int64 = 0
+            var count = 0
+            let partition = TopicPartition(topic: topic, partition: id.partition)
+            let metadata: Logger.Metadata = ["store": .string(store.name), "changelog": .string(partition.description)]
+            _ = try read(topic, id.partition, { start, end in
+                total = max(0, end - start)
+                guard total > 0 else { return }
+                context.logger.info(
+                    "restoring a state store from its changelog",
+                    metadata: metadata.merging(["records": .stringConvertible(total)]) { old, _ in old })
+                listener?.onRestoreStart?(RestoreProgress(task: id, store: store.name, changelog: partition, restored: 0, total: total))
+            }) { key, value in
                 guard let key else { return }
                 if let value { try store.put(Array(key), Array(value)) } else { try store.delete(Array(key)) }
+                count += 1
+                if count % 100_000 == 0 {
+                    context.logger.info(
+                        "restoring a state store",
+                        metadata: metadata.merging(["restored": .stringConvertible(count), "of": .stringConvertible(total)]) { old, _ in old })
+                    listener?.onBatchRestored?(RestoreProgress(task: id, store: store.name, changelog: partition, restored: count, total: total))
+                }
             }
             restored.append((store.name, count))
-            if count > 0 {
+            if total > 0 {
                 context.logger.info(
                     "state store restored from its changelog",
-                    metadata: ["store": .string(store.name), "changelog": .string(topic.rawValue), "records": .stringConvertible(count)])
+                    metadata: metadata.merging(["restored": .stringConvertible(count), "of": .stringConvertible(total)]) { old, _ in old })
+                listener?.onRestoreEnd?(RestoreProgress(task: id, store: store.name, changelog: partition, restored: count, total: total))
             }
         }
         return restored

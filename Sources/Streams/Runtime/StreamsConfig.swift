@@ -28,6 +28,8 @@ public struct StreamsConfig: Sendable {
     /// How often rates and latencies are computed and the status refreshed; counts are also
     /// published at every commit. One second by default.
     public var metricsRefreshInterval: Duration = .seconds(1)
+    /// Told when tasks rebuild their state stores from changelogs, and how far they got.
+    public var restoreListener: StateRestoreListener?
 
     /// Creates a configuration.
     /// - Parameter applicationId: The application id: letters, digits, `.`, `_` and `-`.

@@ -67,10 +67,11 @@ final class ChangeLoggingKeyValueStore: KeyValueBytesStore {
     }
 }
 
-/// Reads one partition of a changelog topic from its start to its end, handing each record's
-/// key and value (`nil` for a tombstone) to `apply`; returns how many records it read. Each
-/// runtime supplies one (the in-memory cluster's log, a Kafka consumer).
+/// Reads one partition of a changelog topic from its start to its end: tells `begin` the
+/// offsets it will read (first, end), hands each record's key and value (`nil` for a
+/// tombstone) to `apply`, and returns how many records it read. Each runtime supplies one (the
+/// in-memory cluster's log, a Kafka consumer).
 package typealias ChangelogReader = (
-    _ topic: TopicName, _ partition: Int32,
+    _ topic: TopicName, _ partition: Int32, _ begin: (_ start: Int64, _ end: Int64) -> Void,
     _ apply: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws -> Void
 ) throws -> Int

@@ -152,7 +152,7 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     /// Reads one changelog partition from its start to the end it has now.
     private func readChangelog(
-        topic: TopicName, partition: Int32,
+        topic: TopicName, partition: Int32, begin: (_ start: Int64, _ end: Int64) -> Void,
         apply: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws -> Void
     ) throws -> Int {
         let consumer = try restoreConsumer ?? {
@@ -167,6 +167,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         }()
         let timeout = streams.kafka.startupTimeout
         let marks = try consumer.watermarks(topic: topic, partition: partition, timeout: timeout)
+        begin(marks.low, marks.high)
         guard marks.high > marks.low else { return 0 }
         let key = TopicPartition(topic: topic, partition: partition)
         try consumer.assign([key: marks.low])
@@ -464,8 +465,8 @@ final class KafkaStreamThread: @unchecked Sendable {
         }
         for task in created {
             // Stores first: a task processes nothing until its state is whole again.
-            try task.restoreStores { topic, partition, apply in
-                try self.readChangelog(topic: topic, partition: partition, apply: apply)
+            try task.restoreStores(listener: streams.config.restoreListener) { topic, partition, begin, apply in
+                try self.readChangelog(topic: topic, partition: partition, begin: begin, apply: apply)
             }
             try task.initialize()
         }
