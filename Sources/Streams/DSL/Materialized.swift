@@ -38,4 +38,11 @@ public struct Materialized<Key, Value>: Sendable {
         let builder = Stores.keyValueStoreBuilder(supplier, key: key, value: value)
         return loggingEnabled ? builder : builder.withLoggingDisabled()
     }
+
+    /// The window store builder for a store named `name`.
+    func windowStoreBuilder(named name: String) -> StoreBuilder {
+        let supplier = storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name)
+        let builder = Stores.windowStoreBuilder(supplier, key: key, value: value)
+        return loggingEnabled ? builder : builder.withLoggingDisabled()
+    }
 }

@@ -196,7 +196,7 @@ package final class StreamThreadMetrics {
                 TaskMetadata(
                     taskId: task.id, state: .running, partitions: partitions[task.id] ?? [],
                     processedRecords: task.processedRecords, processRate: handles?.rate ?? 0,
-                    processLatencyAvgMs: handles?.latencyAvgMs ?? 0, droppedRecords: task.skippedRecords))
+                    processLatencyAvgMs: handles?.latencyAvgMs ?? 0, droppedRecords: task.skippedRecords + task.lateRecords))
         }
         return metadata
     }
@@ -254,7 +254,7 @@ private final class TaskHandles {
         let delta = processed - lastProcessed
         if delta > 0 { processTotal.increment(by: delta) }
         lastProcessed = processed
-        let dropped = task.skippedRecords
+        let dropped = task.skippedRecords + task.lateRecords
         if dropped > lastDropped { droppedTotal.increment(by: dropped - lastDropped) }
         lastDropped = dropped
         let deadLettered = task.deadLetteredRecords

@@ -192,6 +192,9 @@ package final class StreamTask {
     /// Records skipped by the deserialization handler.
     package var skippedRecords: Int { context.skippedRecords }
 
+    /// Records dropped because they arrived after their windows closed.
+    package var lateRecords: Int { context.lateRecords }
+
     /// Records the deserialization handler sent to a dead-letter topic.
     package var deadLetteredRecords: Int { context.deadLetteredRecords }
 

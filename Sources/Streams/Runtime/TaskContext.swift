@@ -28,6 +28,8 @@ final class TaskContext {
     var skippedRecords = 0
     /// Records the deserialization handler sent to a dead-letter topic.
     var deadLetteredRecords = 0
+    /// Records dropped because they arrived after their windows closed.
+    var lateRecords = 0
     let deserializationHandler: DeserializationErrorHandler
     /// Where sinks send serialized records.
     let collector: any RecordCollector

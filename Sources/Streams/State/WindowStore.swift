@@ -1,0 +1,103 @@
+/// A typed store of one value per key and window start: Kafka Streams' `WindowStore<K, V>`.
+///
+/// It keeps its entries in a ``KeyValueBytesStore`` under the key's bytes followed by the
+/// window start (8 bytes, big-endian, sign bit flipped so that order is numeric), the layout
+/// of Kafka Streams' window key schema, so one key's windows are next to each other in time
+/// order; it can therefore live in memory or on RocksDB and have a changelog.
+public final class WindowStore<Key, Value>: StateStore {
+    /// The bytes store underneath.
+    public let bytes: any KeyValueBytesStore
+    private let keySerde: Serde<Key>
+    private let valueSerde: Serde<Value>
+
+    /// Wraps a bytes store.
+    public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
+        self.bytes = bytes
+        keySerde = key
+        valueSerde = value
+    }
+
+    /// The store's name.
+    public var name: String { bytes.name }
+    /// Whether the data survives a restart.
+    public var persistent: Bool { bytes.persistent }
+
+    /// The value of `key` in the window starting at `start`, or `nil`.
+    public func fetch(_ key: Key, windowStart start: Int64) throws -> Value? {
+        guard let stored = try bytes.get(try storeKey(try serializeKey(key), start)) else { return nil }
+        return try valueSerde.deserialize(stored)
+    }
+
+    /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.
+    public func put(_ key: Key, _ value: Value?, windowStart start: Int64) throws {
+        let stored = try value.map { try valueSerde.serialize($0) ?? [] }
+        try bytes.put(try storeKey(try serializeKey(key), start), stored)
+    }
+
+    /// The windows of `key` that start in `from...to`, oldest first.
+    public func fetch(_ key: Key, from: Int64, to: Int64) throws -> [(start: Int64, value: Value)] {
+        let keyBytes = try serializeKey(key)
+        return try bytes.range(from: storeKey(keyBytes, from), to: storeKey(keyBytes, to), reverse: false)
+            .filter { $0.key.count == keyBytes.count + 8 && $0.key.starts(with: keyBytes) }
+            .map { (Self.start(of: $0.key), try valueSerde.deserialize($0.value)) }
+    }
+
+    /// Every entry, by key bytes and then window start.
+    public func all() throws -> [(key: Key, start: Int64, value: Value)] {
+        try bytes.range(from: nil, to: nil, reverse: false).compactMap { entry in
+            guard entry.key.count >= 8 else { return nil }
+            let key = try keySerde.deserialize(Array(entry.key.dropLast(8)))
+            return (key, Self.start(of: entry.key), try valueSerde.deserialize(entry.value))
+        }
+    }
+
+    /// Deletes the windows that start before `start` (retention).
+    /// - Returns: How many entries were deleted.
+    @discardableResult
+    public func deleteWindows(before start: Int64) throws -> Int {
+        var deleted = 0
+        for entry in try bytes.range(from: nil, to: nil, reverse: false)
+        where entry.key.count >= 8 && Self.start(of: entry.key) < start {
+            try bytes.delete(entry.key)
+            deleted += 1
+        }
+        return deleted
+    }
+
+    /// An estimate of the number of entries.
+    public var approximateNumEntries: Int { bytes.approximateNumEntries }
+
+    public func flush() throws { try bytes.flush() }
+
+    public func close() { bytes.close() }
+
+    private func serializeKey(_ key: Key) throws -> [UInt8] {
+        guard let serialized = try keySerde.serialize(key) else {
+            throw StreamsError(.serialization, "window store \(name) cannot store a null key")
+        }
+        return serialized
+    }
+
+    /// Key bytes, then the start with its sign bit flipped (so negative starts sort first).
+    private func storeKey(_ key: [UInt8], _ start: Int64) throws -> [UInt8] {
+        var result = key
+        appendBigEndian(UInt64(bitPattern: start) ^ (1 << 63), to: &result)
+        return result
+    }
+
+    private static func start(of storeKey: [UInt8]) -> Int64 {
+        var value: UInt64 = 0
+        for byte in storeKey.suffix(8) { value = value << 8 | UInt64(byte) }
+        return Int64(bitPattern: value ^ (1 << 63))
+    }
+}
+
+extension Stores {
+    /// A builder of typed window stores over `supplier`'s bytes stores (change-logged by
+    /// default).
+    public static func windowStoreBuilder<Key, Value>(
+        _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
+    ) -> StoreBuilder {
+        StoreBuilder(supplier: supplier) { bytes in WindowStore(bytes, key: key, value: value) }
+    }
+}
