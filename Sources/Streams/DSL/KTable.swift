@@ -9,11 +9,14 @@ public struct KTable<Key, Value> {
     public let node: String
     /// The state store that holds the table, when it is materialized (queryable by this name).
     public let storeName: String?
+    /// The windows, for a table of windowed aggregates.
+    let windows: TimeWindows?
 
-    init(builder: StreamsBuilder, node: String, storeName: String?) {
+    init(builder: StreamsBuilder, node: String, storeName: String?, windows: TimeWindows? = nil) {
         self.builder = builder
         self.node = node
         self.storeName = storeName
+        self.windows = windows
     }
 
     /// The table's updates as a stream: each record is a key's new value, `nil` for a delete.

@@ -55,7 +55,7 @@ public struct TimeWindowedKStream<Key, Value> {
         builder.topology.addProcessor(nodeName, parents: [stream.node]) {
             KStreamWindowAggregate<Key, Value, Aggregate>(store: storeName, windows: windows, fold)
         }
-        return KTable(builder: builder, node: nodeName, storeName: storeName)
+        return KTable(builder: builder, node: nodeName, storeName: storeName, windows: windows)
     }
 }
 
