@@ -110,4 +110,50 @@ struct KafkaStateStoreTests {
         #expect(counts.count == 40)
         #expect(counts.values.allSatisfy { $0 >= 3 })
     }
+
+    @Test func interactiveQueriesAnswerFromTheInstanceThatOwnsTheKey() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)
+        try cluster.createTopic("words", partitions: 4)
+        try cluster.createTopic("counts", partitions: 4)
+        let bootstrap = cluster.bootstrapServers
+        let (config, kafka) = Support.configs("queried", bootstrap: bootstrap)
+        let instances = try (0..<2).map { _ in try KafkaStreams(topology: try Self.topology(), config: config, kafka: kafka) }
+        defer { for instance in instances { instance.close() } }
+        for instance in instances { try instance.start() }
+        try Support.waitUntil("both instances own partitions") {
+            instances.allSatisfy { $0.state == .running && !$0.assignedPartitions.isEmpty }
+                && instances.reduce(0) { $0 + $1.assignedPartitions.count } == 4
+        }
+        for round in 0..<3 { try Support.produce(Self.words(round: round), to: "words", bootstrap: bootstrap) }
+        try Support.waitUntil("every record is processed") { instances.reduce(0) { $0 + $1.processedRecords } == 120 }
+
+        for index in 0..<40 {
+            let key = "w\(index)"
+            let answers = try instances.map { try $0.queryMetadata(forKey: key, store: "counts", key: .string) }
+            // Exactly one instance owns the key, and both agree on its partition.
+            #expect(answers.filter(\.isLocal).count == 1)
+            #expect(Set(answers.map(\.partition)).count == 1)
+            #expect(answers[0].partition == Murmur2.partition(forKey: Array(key.utf8), partitionCount: 4))
+            for (instance, answer) in zip(instances, answers) {
+                let store = instance.store(named: "counts", key: .string, value: .int64)
+                if answer.isLocal {
+                    #expect(answer.owner == instance.clientId)
+                    #expect(try store.get(key) == 3)
+                } else {
+                    #expect(throws: StreamsError.self) { try store.get(key) }
+                }
+            }
+        }
+        // Each instance's range holds its own keys; together, every key once.
+        let all = try instances.flatMap { try $0.store(named: "counts", key: .string, value: .int64).all() }
+        #expect(all.count == 40)
+        #expect(Set(all.map(\.key)).count == 40)
+        #expect(all.allSatisfy { $0.value == 3 })
+        let some = try instances.flatMap { try $0.store(named: "counts", key: .string, value: .int64).range(from: "w1", to: "w19") }
+        let allKeys: [String] = (0..<40).map { "w\($0)" }
+        let expected = Set(allKeys.filter { key in key >= "w1" && key <= "w19" })
+        let found = Set(some.map(\.key))
+        #expect(found == expected)
+        #expect(throws: StreamsError.self) { try instances[0].queryMetadata(forKey: "x", store: "nope", key: .string) }
+    }
 }

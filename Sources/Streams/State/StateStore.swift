@@ -71,3 +71,13 @@ public func compareKeyBytes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int {
     }
     return lhs.count == rhs.count ? 0 : (lhs.count < rhs.count ? -1 : 1)
 }
+
+/// A typed store kept in a ``KeyValueBytesStore`` (``KeyValueStore``, ``WindowStore``): what
+/// interactive queries read, as bytes, on the store's own thread.
+public protocol BytesBackedStore: StateStore {
+    /// The bytes store underneath.
+    var bytes: any KeyValueBytesStore { get }
+}
+
+extension KeyValueStore: BytesBackedStore {}
+extension WindowStore: BytesBackedStore {}

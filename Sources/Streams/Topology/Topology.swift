@@ -90,6 +90,11 @@ public struct Topology: Sendable {
         self.stores = stores
     }
 
+    /// The sub-topology whose tasks own the store `name`, if a processor uses it.
+    package func subtopology(ofStore name: String) -> Int? {
+        subtopologyNodes.indices.first { stores(ofSubtopology: $0).contains { $0.name == name } }
+    }
+
     /// The stores the processors of a sub-topology use, by name.
     func stores(ofSubtopology id: Int) -> [StoreBuilder] {
         var names: [String] = []

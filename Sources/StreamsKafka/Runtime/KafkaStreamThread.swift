@@ -146,6 +146,41 @@ final class KafkaStreamThread: @unchecked Sendable {
         box.thread = self
     }
 
+    /// Work other threads asked to run on this one, between batches (interactive queries:
+    /// stores belong to this thread).
+    private let jobs = Mutex<[@Sendable ([TaskId: StreamTask]) -> Void]>([])
+
+    /// Runs `body` on this thread with its tasks, between two batches, and waits for it.
+    /// - Throws: `.timeout` if the thread does not get to it in time (it is restoring,
+    ///   rebalancing or stopped).
+    func perform<T: Sendable>(
+        timeout: Duration, _ body: @escaping @Sendable ([TaskId: StreamTask]) throws -> T
+    ) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        jobs.withLock {
+            $0.append { tasks in
+                outcome.withLock { $0 = Result { try body(tasks) } }
+                done.signal()
+            }
+        }
+        wakeIfPolling()
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        guard done.wait(timeout: .now() + seconds) == .success, let result = outcome.withLock({ $0 }) else {
+            throw StreamsError(.timeout, "stream thread \(name) did not answer within \(timeout)")
+        }
+        return try result.get()
+    }
+
+    /// Runs the jobs other threads queued.
+    private func runJobs() {
+        let pending = jobs.withLock { jobs -> [@Sendable ([TaskId: StreamTask]) -> Void] in
+            defer { jobs = [] }
+            return jobs
+        }
+        for job in pending { job(tasks) }
+    }
+
     /// Reads changelogs to rebuild state stores; made on first use, as Kafka Streams' restore
     /// consumer (it reads assigned partitions, outside the group).
     private var restoreConsumer: KafkaConsumer?
@@ -225,6 +260,13 @@ final class KafkaStreamThread: @unchecked Sendable {
         streams.threadPhaseChanged(index, phase)
     }
 
+    /// Whether the thread owns `task` now (one of its input partitions is assigned here).
+    func ownsTask(_ task: TaskId) -> Bool {
+        assigned.withLock { partitions in
+            partitions.contains { $0.partition == task.partition && subtopologyOf[$0.topic] == task.subtopology }
+        }
+    }
+
     /// The input partitions the thread owns now.
     var assignedPartitions: [TopicPartition] { assigned.withLock { $0 } }
 
@@ -266,6 +308,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                     try self.process(record)
                 }
                 if let error = callbackError { throw error }
+                runJobs()
                 metrics.recordPoll()
                 if count > 0 { counters.processed.add(count, ordering: .relaxed) }
                 producer.poll(timeoutMilliseconds: 0)
@@ -319,6 +362,8 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// Reports the thread stopped and lets go of the instance.
     private func finish(error: (any Error)?) {
         assigned.withLock { $0 = [] }
+        // Queries waiting for this thread get an answer (no store) rather than a timeout.
+        runJobs()
         let streams = self.streams
         phase = .stopped
         status.withLock {

@@ -58,6 +58,8 @@ public final class KafkaStreams: Sendable {
         var threads: [KafkaStreamThread] = []
         var threadStates: [Int: KafkaStreamThread.Phase] = [:]
         var failure: (any Error & Sendable)?
+        /// Partitions of each sub-topology's input topics, once started.
+        var partitionCounts: [Int: Int32] = [:]
         var running = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -186,6 +188,7 @@ public final class KafkaStreams: Sendable {
                     .invalidTopology,
                     "topics \(topics.map(\.rawValue).joined(separator: ", ")) of sub-topology \(subtopology) are not co-partitioned: partition counts \(counts)")
             }
+            shared.withLock { $0.partitionCounts[subtopology] = first }
         }
     }
 
@@ -317,7 +320,10 @@ public final class KafkaStreams: Sendable {
     /// `metadataForLocalThreads()`.
     public var localThreadsMetadata: [ThreadMetadata] { threads.map(\.metadata) }
 
-    private var threads: [KafkaStreamThread] { shared.withLock { $0.threads } }
+    var threads: [KafkaStreamThread] { shared.withLock { $0.threads } }
+
+    /// Partitions of a sub-topology's input, once started.
+    func partitionCount(ofSubtopology id: Int) -> Int32? { shared.withLock { $0.partitionCounts[id] } }
 
     // MARK: Thread reports
 
