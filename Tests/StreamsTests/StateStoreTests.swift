@@ -1,3 +1,4 @@
+import MetricsTestKit
 import Streams
 import StreamsTestKit
 import Synchronization
@@ -193,13 +194,16 @@ struct ChangelogTests {
     /// Runs one instance over what is in `words` now and closes it; returns the last count
     /// output per key.
     func runOnce(
-        _ cluster: InMemoryCluster, logging: Bool = true, listener: StateRestoreListener? = nil
+        _ cluster: InMemoryCluster, logging: Bool = true, listener: StateRestoreListener? = nil,
+        metrics: TestMetrics? = nil, beforeClose: ((InMemoryStreams) throws -> Void)? = nil
     ) throws -> [String: Int64] {
         var config = StreamsConfig(applicationId: "app")
         config.restoreListener = listener
+        config.metricsFactory = metrics
         let streams = try InMemoryStreams(topology: try topology(logging: logging), cluster: cluster, config: config)
         try streams.start()
         try streams.runUntilIdle()
+        try beforeClose?(streams)
         try streams.close()
         var last: [String: Int64] = [:]
         for record in try cluster.read(topic: "counts", key: Serde<String>.string, value: Serde<Int64>.int64) {
@@ -217,10 +221,15 @@ struct ChangelogTests {
         #expect(try cluster.recordCount(of: "app-counts-changelog") == 3)
         try send(["a", "c", "b"], to: cluster)
         let reports = Locked<[String]>([])
+        let metrics = TestMetrics()
         let listener = StateRestoreListener(
             onRestoreStart: { progress in reports.withLock { $0.append("start \(progress.task) \(progress.store) \(progress.total)") } },
             onRestoreEnd: { progress in reports.withLock { $0.append("end \(progress.task) \(progress.restored)/\(progress.total)") } })
-        #expect(try runOnce(cluster, listener: listener) == ["a": 3, "b": 2, "c": 1])
+        let counts = try runOnce(cluster, listener: listener, metrics: metrics) { streams in
+            try streams.commit()
+            #expect(metrics.counterTotal(label: StreamsMetricNames.Task.restoreTotal) == 3)
+        }
+        #expect(counts == ["a": 3, "b": 2, "c": 1])
         // Each task read its changelog partition whole: the three writes of the first run.
         let seen = reports.value
         let totals = seen.filter { $0.hasPrefix("start") }.compactMap { Int($0.split(separator: " ").last!) }

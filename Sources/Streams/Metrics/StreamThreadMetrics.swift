@@ -217,6 +217,8 @@ private final class TaskHandles {
     let processLatencyMax: Gauge
     let droppedTotal: Counter
     let deadLetterTotal: Counter
+    let restoreTotal: Counter
+    var lastRestored = 0
     let factory: any MetricsFactory
     let dimensions: [(String, String)]
     let consumerDimensions: [(String, String)]
@@ -242,10 +244,12 @@ private final class TaskHandles {
         processLatencyMax = Gauge(label: names.processLatencyMax, dimensions: dimensions, factory: factory)
         droppedTotal = Counter(label: names.droppedRecordsTotal, dimensions: dimensions, factory: factory)
         deadLetterTotal = Counter(label: names.deadLetterRecordsTotal, dimensions: dimensions, factory: factory)
+        restoreTotal = Counter(label: names.restoreTotal, dimensions: dimensions, factory: factory)
         for gauge in [processRate, processLatencyAvg, processLatencyMax] { gauge.record(0) }
         // Present from the start at 0, as Kafka Streams registers them with the task.
         droppedTotal.increment(by: 0)
         deadLetterTotal.increment(by: 0)
+        restoreTotal.increment(by: 0)
     }
 
     /// Publishes the counts that grew; returns how many records the task processed since.
@@ -260,6 +264,8 @@ private final class TaskHandles {
         let deadLettered = task.deadLetteredRecords
         if deadLettered > lastDeadLettered { deadLetterTotal.increment(by: deadLettered - lastDeadLettered) }
         lastDeadLettered = deadLettered
+        if task.restoredRecords > lastRestored { restoreTotal.increment(by: task.restoredRecords - lastRestored) }
+        lastRestored = task.restoredRecords
         for (node, records) in task.nodeProcessed {
             let handles = nodes[node] ?? makeNode(node)
             handles.publish(processed: records)
@@ -322,7 +328,7 @@ private final class TaskHandles {
     }
 
     func destroy() {
-        for counter in [processTotal, droppedTotal, deadLetterTotal] { counter.destroy() }
+        for counter in [processTotal, droppedTotal, deadLetterTotal, restoreTotal] { counter.destroy() }
         for gauge in [processRate, processLatencyAvg, processLatencyMax] { gauge.destroy() }
         for node in nodes.values { node.destroy() }
         for counters in consumed.values { counters.destroy() }

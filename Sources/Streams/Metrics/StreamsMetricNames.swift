@@ -53,6 +53,8 @@ public enum StreamsMetricNames {
         public static let droppedRecordsTotal = "kafka_streams_stream_task_metrics_dropped_records_total"
         /// Records sent to a dead-letter topic.
         public static let deadLetterRecordsTotal = "kafka_streams_stream_task_metrics_dead_letter_records_total"
+        /// Records read back from changelogs to rebuild the task's state stores.
+        public static let restoreTotal = "kafka_streams_stream_task_metrics_restore_total"
     }
 
     /// `stream-processor-node-metrics`: one node of one task (adds `processor_node_id`).

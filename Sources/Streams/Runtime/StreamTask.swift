@@ -16,6 +16,8 @@ package final class StreamTask {
     private var closers: [() -> Void] = []
     @exclusivity(unchecked) private var hasStreamTimePunctuation = false
     private var closed = false
+    /// Records read back from changelogs to rebuild the task's stores.
+    package private(set) var restoredRecords = 0
     /// Change-logged stores (the store under the logging layer) and their changelog topics.
     private var logged: [(store: any KeyValueBytesStore, topic: TopicName)] = []
     /// Records processed since creation.
@@ -132,6 +134,7 @@ package final class StreamTask {
                 }
             }
             restored.append((store.name, count))
+            restoredRecords += count
             if total > 0 {
                 context.logger.info(
                     "state store restored from its changelog",
