@@ -45,9 +45,9 @@ struct KafkaStateStoreTests {
     }
 
     /// The last count written per key.
-    static func lastCounts(bootstrap: String) throws -> [String: Int64] {
+    static func lastCounts(_ topic: String = "counts", bootstrap: String) throws -> [String: Int64] {
         var last: [String: (offset: Int64, count: Int64)] = [:]
-        for record in try Support.readAll("counts", bootstrap: bootstrap) {
+        for record in try Support.readAll(topic, bootstrap: bootstrap) {
             let count = record.value.reduce(Int64(0)) { $0 << 8 | Int64($1) }
             // Per key, the highest offset of its partition holds the latest count.
             if let seen = last[record.key], seen.offset > record.offset { continue }
@@ -155,5 +155,35 @@ struct KafkaStateStoreTests {
         let found = Set(some.map(\.key))
         #expect(found == expected)
         #expect(throws: StreamsError.self) { try instances[0].queryMetadata(forKey: "x", store: "nope", key: .string) }
+    }
+
+    @Test func groupByRepartitionsThroughAnInternalTopicOnTheCluster() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: Support.logger)
+        try cluster.createTopic("orders", partitions: 3)
+        try cluster.createTopic("per-zip", partitions: 3)
+        let bootstrap = cluster.bootstrapServers
+        // Keyed by customer; counted by zip code, which needs the repartition topic.
+        let orders: [(key: String, value: [UInt8])] = (0..<300).map { ("c\($0 % 17)", Array("z\($0 % 5)".utf8)) }
+        try Support.produce(orders, to: "orders", bootstrap: bootstrap)
+        let builder = StreamsBuilder()
+        builder.stream("orders", Consumed(key: .string, value: .string))
+            .groupBy(Grouped("by-zip", key: .string, value: .string)) { _, zip in zip }
+            .count(Materialized("zip-counts", key: .string, value: .int64))
+            .toStream()
+            .to("per-zip", Produced(key: .string, value: Serde<Int64>.int64.optional))
+        let (config, kafka) = Support.configs("regrouped", bootstrap: bootstrap)
+        let streams = try KafkaStreams(topology: try builder.build(), config: config, kafka: kafka)
+        defer { streams.close() }
+        try streams.start()
+        // Each record is processed twice: once by each sub-topology.
+        try Support.waitUntil("both sub-topologies processed every record") { streams.processedRecords == 600 }
+        #expect(streams.close(timeout: .seconds(30)))
+        let repartitioned = try Support.readAll("regrouped-by-zip-repartition", bootstrap: bootstrap)
+        #expect(repartitioned.count == 300)
+        // Every zip's records met in one partition: the partition its key hashes to.
+        for record in repartitioned {
+            #expect(record.partition == Murmur2.partition(forKey: Array(record.key.utf8), partitionCount: 3))
+        }
+        #expect(try Self.lastCounts("per-zip", bootstrap: bootstrap) == ["z0": 60, "z1": 60, "z2": 60, "z3": 60, "z4": 60])
     }
 }
