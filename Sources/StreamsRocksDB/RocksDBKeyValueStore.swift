@@ -25,6 +25,9 @@ public final class RocksDBKeyValueStore: KeyValueBytesStore {
     public let name: String
     /// The database's directory.
     public let directory: URL
+    /// `directory/.checkpoint`: the changelog offset the data reflects, written when its task
+    /// closes cleanly.
+    public var checkpointPath: String? { directory.appendingPathComponent(".checkpoint").path }
     /// Always `true`.
     public var persistent: Bool { true }
 

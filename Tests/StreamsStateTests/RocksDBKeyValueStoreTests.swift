@@ -1,6 +1,7 @@
 import Foundation
 import Streams
 import StreamsRocksDB
+import Synchronization
 import Testing
 
 /// What only the persistent store promises: its files outlive it, and one directory has one
@@ -90,6 +91,7 @@ struct RocksDBTopologyTests {
     @Test func anAggregationOnRocksDBKeepsEachTasksStoreInItsOwnDirectory() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rocks-topology-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
+        let restored = RestoredCount(0)
         func run(_ words: [String], cluster: InMemoryCluster) throws -> [String: Int64] {
             let builder = StreamsBuilder()
             var materialized = Materialized("counts", key: Serde<String>.string, value: Serde<Int64>.int64)
@@ -102,7 +104,9 @@ struct RocksDBTopologyTests {
             for word in words {
                 try cluster.send(Record(key: word, value: word, timestamp: 0), to: "words", key: .string, value: .string)
             }
-            let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "rocks"))
+            var config = StreamsConfig(applicationId: "rocks")
+            config.restoreListener = StateRestoreListener(onRestoreEnd: { progress in restored.add(progress.restored) })
+            let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: config)
             try streams.start()
             try streams.runUntilIdle()
             try streams.close()
@@ -119,6 +123,29 @@ struct RocksDBTopologyTests {
         for task in ["0_0", "0_1"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(task)/counts/CURRENT").path))
         }
+        // A clean close left checkpoints: the changelog's end for each task's partition.
+        for partition in Int32(0)..<2 {
+            let checkpoint = directory.appendingPathComponent("0_\(partition)/counts/.checkpoint").path
+            let text = try String(contentsOfFile: checkpoint, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(Int64(text) == (try cluster.endOffset(of: "rocks-counts-changelog", partition: partition)))
+        }
+        // So the restart reads nothing back: the data is on disk.
         #expect(try run(["a"], cluster: cluster)["a"] == 3)
+        #expect(restored.value == 0)
+        // Without checkpoints (as after a crash) the whole changelog is read again, and the
+        // counts are still right: replaying writes the store already has changes nothing.
+        for task in ["0_0", "0_1"] {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent("\(task)/counts/.checkpoint"))
+        }
+        #expect(try run(["b"], cluster: cluster)["b"] == 2)
+        #expect(restored.value == 4)
     }
+}
+
+/// A counter a restore listener can add to from the stream thread.
+final class RestoredCount: Sendable {
+    private let total: Mutex<Int>
+    init(_ value: Int) { total = Mutex(value) }
+    func add(_ amount: Int) { total.withLock { $0 += amount } }
+    var value: Int { total.withLock { $0 } }
 }

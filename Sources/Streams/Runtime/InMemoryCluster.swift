@@ -189,8 +189,8 @@ public final class InMemoryCluster: Sendable {
 
     /// Reads a changelog partition from its first kept record to its end, for restoring.
     package func changelogReader() -> ChangelogReader {
-        { topic, partition, begin, apply in
-            var next = try self.startOffset(of: topic, partition: partition)
+        { topic, partition, from, begin, apply in
+            var next = max(try self.startOffset(of: topic, partition: partition), from ?? 0)
             let end = try self.endOffset(of: topic, partition: partition)
             begin(next, end)
             var count = 0

@@ -285,6 +285,10 @@ public final class InMemoryStreams {
                 state = .error
                 throw error
             }
+            let cluster = self.cluster
+            for task in tasks {
+                task.writeCheckpoints { topic, partition in try cluster.endOffset(of: topic, partition: partition) }
+            }
         }
     }
 }

@@ -97,6 +97,24 @@ package final class StreamTask {
         return sourceList.count - 1
     }
 
+    /// After a clean final commit: records, for every persistent change-logged store, the
+    /// changelog offset its data reflects (`end` gives the partition's end), so a restart
+    /// reads only what comes after. Errors are logged, not thrown: a missing checkpoint only
+    /// costs a longer restore.
+    package func writeCheckpoints(end: (TopicName, Int32) throws -> Int64) {
+        for (store, topic) in logged {
+            guard let path = store.checkpointPath else { continue }
+            do {
+                try store.flush()
+                Checkpoint.write(try end(topic, id.partition), to: path)
+            } catch {
+                context.logger.warning(
+                    "could not checkpoint a state store; its next restore reads the whole changelog",
+                    metadata: ["store": .string(store.name), "error": .string(String(describing: error))])
+            }
+        }
+    }
+
     /// The changelog topics of the task's change-logged stores, as named on the cluster.
     package var changelogTopics: [TopicName] { logged.map(\.topic) }
 
@@ -115,7 +133,11 @@ package final class StreamTask {
             var count = 0
             let partition = TopicPartition(topic: topic, partition: id.partition)
             let metadata: Logger.Metadata = ["store": .string(store.name), "changelog": .string(partition.description)]
-            _ = try read(topic, id.partition, { start, end in
+            // A persistent store closed cleanly says how far its data goes: read only the rest.
+            // The checkpoint goes while the store runs (a crash leaves its data ahead of it).
+            let checkpoint = store.checkpointPath.flatMap(Checkpoint.read)
+            if let path = store.checkpointPath { Checkpoint.remove(path) }
+            _ = try read(topic, id.partition, checkpoint, { start, end in
                 total = max(0, end - start)
                 guard total > 0 else { return }
                 context.logger.info(

@@ -21,6 +21,7 @@ final class ChangeLoggingKeyValueStore: KeyValueBytesStore {
     var name: String { inner.name }
     var persistent: Bool { inner.persistent }
     var approximateNumEntries: Int { inner.approximateNumEntries }
+    var checkpointPath: String? { inner.checkpointPath }
 
     func get(_ key: [UInt8]) throws -> [UInt8]? { try inner.get(key) }
 
@@ -67,11 +68,12 @@ final class ChangeLoggingKeyValueStore: KeyValueBytesStore {
     }
 }
 
-/// Reads one partition of a changelog topic from its start to its end: tells `begin` the
+/// Reads one partition of a changelog topic from `from` (its start when `nil` or below it) to
+/// its end: tells `begin` the
 /// offsets it will read (first, end), hands each record's key and value (`nil` for a
 /// tombstone) to `apply`, and returns how many records it read. Each runtime supplies one (the
 /// in-memory cluster's log, a Kafka consumer).
 package typealias ChangelogReader = (
-    _ topic: TopicName, _ partition: Int32, _ begin: (_ start: Int64, _ end: Int64) -> Void,
+    _ topic: TopicName, _ partition: Int32, _ from: Int64?, _ begin: (_ start: Int64, _ end: Int64) -> Void,
     _ apply: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws -> Void
 ) throws -> Int

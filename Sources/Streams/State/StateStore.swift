@@ -50,6 +50,10 @@ public protocol KeyValueBytesStore: StateStore {
     func range(from: [UInt8]?, to: [UInt8]?, reverse: Bool) throws -> [KeyValueBytes]
     /// An estimate of the number of keys (exact for in-memory stores).
     var approximateNumEntries: Int { get }
+    /// Where a persistent store keeps the changelog offset its data reflects, so that a
+    /// restart reads only the changelog's tail; `nil` (the default) for stores that do not
+    /// outlive their task.
+    var checkpointPath: String? { get }
 }
 
 extension KeyValueBytesStore {
@@ -60,6 +64,9 @@ extension KeyValueBytesStore {
 
     /// Every entry, in key order.
     public func all() throws -> [KeyValueBytes] { try range(from: nil, to: nil, reverse: false) }
+
+    /// None: the store does not outlive its task.
+    public var checkpointPath: String? { nil }
 }
 
 /// Compares byte strings as ``KeyValueBytesStore`` orders keys: unsigned lexicographic, a

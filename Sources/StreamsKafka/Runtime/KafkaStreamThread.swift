@@ -187,7 +187,7 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     /// Reads one changelog partition from its start to the end it has now.
     private func readChangelog(
-        topic: TopicName, partition: Int32, begin: (_ start: Int64, _ end: Int64) -> Void,
+        topic: TopicName, partition: Int32, from: Int64?, begin: (_ start: Int64, _ end: Int64) -> Void,
         apply: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws -> Void
     ) throws -> Int {
         let consumer = try restoreConsumer ?? {
@@ -202,12 +202,13 @@ final class KafkaStreamThread: @unchecked Sendable {
         }()
         let timeout = streams.kafka.startupTimeout
         let marks = try consumer.watermarks(topic: topic, partition: partition, timeout: timeout)
-        begin(marks.low, marks.high)
-        guard marks.high > marks.low else { return 0 }
+        let start = min(max(marks.low, from ?? marks.low), marks.high)
+        begin(start, marks.high)
+        guard marks.high > start else { return 0 }
         let key = TopicPartition(topic: topic, partition: partition)
-        try consumer.assign([key: marks.low])
+        try consumer.assign([key: start])
         defer { try? consumer.assign([:]) }
-        var next = marks.low
+        var next = start
         var count = 0
         let deadline = ContinuousClock.now + timeout
         while next < marks.high {
@@ -335,6 +336,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             }
             // Graceful: finish what is in flight and commit before leaving the group.
             try commit()
+            writeCheckpoints(Array(tasks.values))
         } catch {
             failure = error
             failed = true
@@ -469,6 +471,10 @@ final class KafkaStreamThread: @unchecked Sendable {
                 if !failed {
                     // Flush and commit before the partitions go to another member.
                     try commit()
+                    let leaving = Set(partitions)
+                    writeCheckpoints(tasks.values.filter { task in
+                        routes.allSatisfy { $0.value.task !== task || leaving.contains($0.key) }
+                    })
                 }
                 release(partitions)
             case .lost(let partitions):
@@ -510,8 +516,8 @@ final class KafkaStreamThread: @unchecked Sendable {
         }
         for task in created {
             // Stores first: a task processes nothing until its state is whole again.
-            try task.restoreStores(listener: streams.config.restoreListener) { topic, partition, begin, apply in
-                try self.readChangelog(topic: topic, partition: partition, begin: begin, apply: apply)
+            try task.restoreStores(listener: streams.config.restoreListener) { topic, partition, from, begin, apply in
+                try self.readChangelog(topic: topic, partition: partition, from: from, begin: begin, apply: apply)
             }
             try task.initialize()
         }
@@ -535,6 +541,16 @@ final class KafkaStreamThread: @unchecked Sendable {
         logger.info(
             "partitions revoked",
             metadata: ["partitions": .string(partitions.sorted().map(\.description).joined(separator: ","))])
+    }
+
+    /// After a clean commit: checkpoints the persistent stores of tasks about to close.
+    private func writeCheckpoints(_ closing: [StreamTask]) {
+        let timeout = streams.kafka.startupTimeout
+        for task in closing {
+            task.writeCheckpoints { topic, partition in
+                try consumer.watermarks(topic: topic, partition: partition, timeout: timeout).high
+            }
+        }
     }
 
     private func closeTasks(_ ids: [TaskId]) {
