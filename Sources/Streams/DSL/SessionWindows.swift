@@ -1,0 +1,181 @@
+/// Windows of activity: a key's records closer together than the inactivity gap form one
+/// session, which grows (and merges with its neighbours) as records arrive. Kafka Streams'
+/// `SessionWindows`.
+///
+/// ```swift
+/// let visits = clicks.groupByKey()
+///     .windowedBy(SessionWindows.ofInactivityGap(.seconds(300), grace: .seconds(60)))
+///     .count(Materialized("visits", key: .string, value: .int64))
+/// ```
+public struct SessionWindows: Sendable, Hashable {
+    /// The longest quiet time inside a session, in milliseconds.
+    public let gapMillis: Int64
+    /// How long after its end a session still takes records, in milliseconds.
+    public let graceMillis: Int64
+
+    /// Sessions separated by `gap` of inactivity, open for `grace` after they end.
+    public static func ofInactivityGap(_ gap: Duration, grace: Duration) -> SessionWindows {
+        precondition(gap >= .milliseconds(1), "the inactivity gap is at least 1 ms")
+        precondition(grace >= .zero, "the grace period cannot be negative")
+        return SessionWindows(gapMillis: gap.milliseconds, graceMillis: grace.milliseconds)
+    }
+}
+
+/// A grouped stream cut into sessions, ready to aggregate per key and session: Kafka Streams'
+/// `SessionWindowedKStream`. Make one with ``KGroupedStream/windowedBy(_:)-(SessionWindows)``.
+///
+/// When a record joins sessions, their aggregates are merged with the `merger`, the old
+/// sessions are deleted downstream (a `nil` value for their windowed keys) and the merged one
+/// is forwarded. A ``Windowed`` key's `end` is its last record's timestamp, as in Kafka.
+public struct SessionWindowedKStream<Key, Value> {
+    let stream: KStream<Key, Value>
+    /// The sessions.
+    public let windows: SessionWindows
+
+    /// Counts each key's records per session.
+    @discardableResult
+    public func count(named name: String? = nil, _ materialized: Materialized<Key, Int64>) -> KTable<Windowed<Key>, Int64> {
+        aggregate(named: name, initializer: { 0 }, merger: { _, a, b in a + b }, materialized) { _, _, count in count + 1 }
+    }
+
+    /// Combines each key's values per session; merged sessions combine with the same reducer.
+    @discardableResult
+    public func reduce(
+        named name: String? = nil, _ materialized: Materialized<Key, Value>,
+        _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
+    ) -> KTable<Windowed<Key>, Value> {
+        add(named: name, prefix: "KSTREAM-REDUCE-", materialized, merger: { _, a, b in try reducer(a, b) }) { _, value, old in
+            try old.map { try reducer($0, value) } ?? value
+        }
+    }
+
+    /// Folds each key's values per session into an aggregate that starts at `initializer()`;
+    /// `merger` combines the aggregates of sessions that a record joins.
+    @discardableResult
+    public func aggregate<Aggregate>(
+        named name: String? = nil, initializer: @escaping @Sendable () throws -> Aggregate,
+        merger: @escaping @Sendable (_ key: Key, _ first: Aggregate, _ second: Aggregate) throws -> Aggregate,
+        _ materialized: Materialized<Key, Aggregate>,
+        _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: Aggregate) throws -> Aggregate
+    ) -> KTable<Windowed<Key>, Aggregate> {
+        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, merger: merger) { key, value, old in
+            try aggregator(key, value, try old ?? initializer())
+        }
+    }
+
+    private func add<Aggregate>(
+        named name: String?, prefix: String, _ materialized: Materialized<Key, Aggregate>,
+        merger: @escaping @Sendable (Key, Aggregate, Aggregate) throws -> Aggregate,
+        _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+    ) -> KTable<Windowed<Key>, Aggregate> {
+        let builder = stream.builder
+        let nodeName = builder.nodeName(name, prefix: prefix)
+        let storeName = materialized.storeName ?? "\(nodeName)-STATE-STORE"
+        // Sessions live in a window store keyed by their start; the value holds the end too.
+        let sessionValue = Serde<SessionEntry<Aggregate>>.session(materialized.value)
+        var sessions = Materialized<Key, SessionEntry<Aggregate>>(storeName, key: materialized.key, value: sessionValue)
+        sessions.storeSupplier = materialized.storeSupplier
+        sessions.loggingEnabled = materialized.loggingEnabled
+        builder.topology.addStateStore(sessions.windowStoreBuilder(named: storeName), processors: [nodeName])
+        let windows = self.windows
+        builder.topology.addProcessor(nodeName, parents: [stream.node]) {
+            KStreamSessionAggregate<Key, Value, Aggregate>(store: storeName, windows: windows, merger: merger, fold)
+        }
+        return KTable(builder: builder, node: nodeName, storeName: storeName)
+    }
+}
+
+@available(*, unavailable, message: "a SessionWindowedKStream is a handle on its StreamsBuilder")
+extension SessionWindowedKStream: Sendable {}
+
+extension KGroupedStream {
+    /// Cuts the grouped stream into sessions of activity.
+    public func windowedBy(_ windows: SessionWindows) -> SessionWindowedKStream<Key, Value> {
+        SessionWindowedKStream(stream: stream, windows: windows)
+    }
+}
+
+/// A session's end and aggregate, as kept in its store.
+package struct SessionEntry<Aggregate> {
+    package var end: Int64
+    package var aggregate: Aggregate
+}
+
+extension Serde {
+    /// A session's end (8 bytes big-endian), then its aggregate.
+    static func session<Aggregate>(_ aggregate: Serde<Aggregate>) -> Serde<SessionEntry<Aggregate>>
+    where Value == SessionEntry<Aggregate> {
+        Serde(
+            name: "session<\(aggregate.name)>",
+            serialize: { entry, buffer in
+                appendBigEndian(UInt64(bitPattern: entry.end), to: &buffer)
+                _ = try aggregate.serialize(entry.aggregate, into: &buffer)
+            },
+            deserialize: { bytes in
+                guard bytes.count >= 8 else {
+                    throw StreamsError(.deserialization, "a session entry needs at least 8 bytes, got \(bytes.count)")
+                }
+                let end = Int64(bitPattern: try readBigEndian(UnsafeRawBufferPointer(rebasing: bytes[..<8]), as: UInt64.self, "session"))
+                return SessionEntry(end: end, aggregate: try aggregate.deserialize(UnsafeRawBufferPointer(rebasing: bytes[8...])))
+            })
+    }
+}
+
+/// Session `aggregate`, `reduce` and `count`: a record joins (and merges) the key's sessions
+/// within the inactivity gap of its timestamp, or starts one.
+final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
+    typealias KeyIn = Key
+    typealias ValueIn = Value
+    typealias KeyOut = Windowed<Key>
+    typealias ValueOut = Aggregate?
+    let storeName: String
+    let windows: SessionWindows
+    let merger: @Sendable (Key, Aggregate, Aggregate) throws -> Aggregate
+    let fold: @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+    private var context: ProcessorContext<Windowed<Key>, Aggregate?>!
+    private var store: WindowStore<Key, SessionEntry<Aggregate>>!
+
+    init(
+        store: String, windows: SessionWindows, merger: @escaping @Sendable (Key, Aggregate, Aggregate) throws -> Aggregate,
+        _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+    ) {
+        storeName = store
+        self.windows = windows
+        self.merger = merger
+        self.fold = fold
+    }
+
+    func initialize(context: ProcessorContext<Windowed<Key>, Aggregate?>) throws {
+        self.context = context
+        store = try context.stateStore(named: storeName, as: WindowStore<Key, SessionEntry<Aggregate>>.self)
+    }
+
+    func process(_ record: Record<Key, Value>) throws {
+        let time = record.timestamp
+        // Sessions this record touches: they start no later than time + gap and end no
+        // earlier than time - gap.
+        let touching = try store.fetch(record.key, from: .min, to: time + windows.gapMillis)
+            .filter { $0.value.end >= time - windows.gapMillis }
+        var start = time
+        var end = time
+        for session in touching {
+            start = min(start, session.start)
+            end = max(end, session.value.end)
+        }
+        // A session closes once stream time passes its end plus the grace period (as Kafka,
+        // strictly).
+        guard end + windows.graceMillis >= context.currentStreamTime else {
+            context.task.lateRecords += 1
+            return
+        }
+        var merged: Aggregate?
+        for session in touching {
+            merged = try merged.map { try merger(record.key, $0, session.value.aggregate) } ?? session.value.aggregate
+            try store.put(record.key, nil, windowStart: session.start)
+            try context.forward(record.withKey(Windowed(key: record.key, start: session.start, end: session.value.end)).withValue(nil))
+        }
+        let aggregate = try fold(record.key, record.value, merged)
+        try store.put(record.key, SessionEntry(end: end, aggregate: aggregate), windowStart: start)
+        try context.forward(record.withKey(Windowed(key: record.key, start: start, end: end)).withValue(Optional(aggregate)))
+    }
+}
