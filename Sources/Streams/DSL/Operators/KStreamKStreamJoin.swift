@@ -54,8 +54,12 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
     }
 
     func process(_ record: Record<Key, ThisValue>) throws {
+        try joinRecord(record)
+        try cleanUpIfDue()
+    }
+
+    private func joinRecord(_ record: Record<Key, ThisValue>) throws {
         let streamTime = context.currentStreamTime
-        defer { try? cleanUpIfDue(streamTime: streamTime) }
         var keyBytes: [UInt8] = []
         // A null key joins nothing, as in Kafka Streams.
         guard try keySerde.serialize(record.key, into: &keyBytes) else {
@@ -64,7 +68,7 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         }
         // Its window has closed (the window's far end plus grace is behind stream time): the
         // other side's matching records may already be gone.
-        if adding(record.timestamp, afterMillis, graceMillis) < streamTime {
+        if Self.plus(Self.plus(record.timestamp, afterMillis), graceMillis) < streamTime {
             context.task.lateRecords += 1
             context.logger.debug(
                 "dropped a late record: its join window has closed",
@@ -77,10 +81,10 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         try buffer(record, keyBytes: keyBytes)
 
         var from = keyBytes
-        appendBigEndian(Self.sortable(adding(record.timestamp, -beforeMillis)), to: &from)
+        appendBigEndian(Self.sortable(Self.plus(record.timestamp, -beforeMillis)), to: &from)
         appendBigEndian(UInt32.min, to: &from)
         var to = keyBytes
-        appendBigEndian(Self.sortable(adding(record.timestamp, afterMillis)), to: &to)
+        appendBigEndian(Self.sortable(Self.plus(record.timestamp, afterMillis)), to: &to)
         appendBigEndian(UInt32.max, to: &to)
         var matched = false
         for entry in try otherBuffer.range(from: from, to: to) {
@@ -119,11 +123,11 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
 
     /// Every 1,000 records, deletes this side's records that no record of the other side that
     /// is not late can join any more.
-    private func cleanUpIfDue(streamTime: Int64) throws {
+    private func cleanUpIfDue() throws {
         sinceCleanup += 1
         guard sinceCleanup >= 1000 else { return }
         sinceCleanup = 0
-        let horizon = adding(streamTime, -beforeMillis, -afterMillis, -graceMillis)
+        let horizon = Self.plus(Self.plus(Self.plus(context.currentStreamTime, -beforeMillis), -afterMillis), -graceMillis)
         for entry in try thisBuffer.all() where entry.key.count >= 12 {
             if Self.timestamp(in: entry.key, at: entry.key.count - 12) < horizon {
                 try thisBuffer.delete(entry.key)
@@ -139,11 +143,9 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         return Int64(bitPattern: bits ^ (1 << 63))
     }
 
-    /// Sums milliseconds, saturating instead of overflowing at the ends of time.
-    private func adding(_ values: Int64...) -> Int64 {
-        values.dropFirst().reduce(values[0]) { sum, value in
-            let (result, overflow) = sum.addingReportingOverflow(value)
-            return overflow ? (value > 0 ? .max : .min) : result
-        }
+    /// Adds milliseconds, saturating instead of overflowing at the ends of time.
+    private static func plus(_ time: Int64, _ millis: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(millis)
+        return overflow ? (millis > 0 ? .max : .min) : sum
     }
 }
