@@ -146,6 +146,13 @@ extension KStream {
         KGroupedStream(stream: selectKey(keySelector).repartitioned(grouped))
     }
 
+    /// Writes the stream to a repartition topic `<applicationId>-<name>-repartition` and reads
+    /// it back, so each key's records meet in one partition: Kafka Streams' `repartition`.
+    /// Use it before a stateful ``process(named:stores:_:)`` on re-keyed records.
+    public func repartition(_ grouped: Grouped<Key, Value>) -> KStream<Key, Value> {
+        repartitioned(grouped)
+    }
+
     /// Writes the stream to a repartition topic and reads it back: a new sub-topology whose
     /// tasks get each key's records in one partition.
     func repartitioned(_ grouped: Grouped<Key, Value>) -> KStream<Key, Value> {

@@ -208,6 +208,26 @@ public struct KStream<Key, Value> {
         adding("KSTREAM-PROCESSOR-", named: name, changesKey: true, supplier)
     }
 
+    /// Processes the stream with a custom processor that uses state stores added with
+    /// ``StreamsBuilder/addStateStore(_:)``.
+    ///
+    /// ```swift
+    /// builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("seen"), key: .string, value: .int64))
+    /// let firsts = clicks.process(named: "dedupe", stores: ["seen"]) { Deduplicator() }
+    /// ```
+    /// - Parameters:
+    ///   - name: The node's name; generated when `nil`.
+    ///   - stores: Names of the stores the processor reaches with
+    ///     ``ProcessorContext/stateStore(named:as:)``.
+    ///   - supplier: Makes one processor per task.
+    public func process<P: Processor>(
+        named name: String? = nil, stores: [String], _ supplier: @escaping @Sendable () -> P
+    ) -> KStream<P.KeyOut, P.ValueOut> where P.KeyIn == Key, P.ValueIn == Value {
+        let nodeName = builder.nodeName(name, prefix: "KSTREAM-PROCESSOR-")
+        builder.topology.addProcessor(nodeName, parents: [node], stores: stores, supplier)
+        return KStream<P.KeyOut, P.ValueOut>(builder: builder, node: nodeName, keyChanged: true)
+    }
+
     /// Writes the stream to a topic.
     ///
     /// ```swift

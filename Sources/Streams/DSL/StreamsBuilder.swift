@@ -53,6 +53,11 @@ public final class StreamsBuilder {
         return KStream(builder: self, node: name)
     }
 
+    /// Adds a state store for processors added with ``KStream/process(named:stores:_:)``.
+    public func addStateStore(_ store: StoreBuilder) {
+        topology.addStateStore(store)
+    }
+
     /// Checks the graph and returns the topology.
     /// - Throws: ``StreamsError`` (``StreamsError/Code/invalidTopology``) naming the node.
     public func build() throws -> Topology {

@@ -1,0 +1,192 @@
+import Foundation
+import Streams
+
+/// A reward with the customer's running total: the `rewards` record of stateful ZMart.
+public struct RewardTotal: Codable, Equatable, Hashable, Sendable {
+    /// The customer.
+    public var customerId: String
+    /// This purchase's amount.
+    public var purchaseTotal: Double
+    /// This purchase's points.
+    public var rewardPoints: Int
+    /// The customer's points so far, this purchase's included.
+    public var totalRewardPoints: Int
+
+    /// Creates a reward total.
+    public init(customerId: String, purchaseTotal: Double, rewardPoints: Int, totalRewardPoints: Int) {
+        self.customerId = customerId
+        self.purchaseTotal = purchaseTotal
+        self.rewardPoints = rewardPoints
+        self.totalRewardPoints = totalRewardPoints
+    }
+}
+
+/// Units sold per item, in one zip code and one window.
+public struct ItemSales: Codable, Equatable, Sendable {
+    /// Units by item.
+    public var units: [String: Int] = [:]
+
+    /// No sales.
+    public init() {}
+
+    /// The best sellers, most units first, ties by name.
+    public func top(_ count: Int) -> [ItemUnits] {
+        units.map { ItemUnits(item: $0.key, units: $0.value) }
+            .sorted { ($0.units, $1.item) > ($1.units, $0.item) }
+            .prefix(count).map { $0 }
+    }
+}
+
+/// An item and its units sold.
+public struct ItemUnits: Codable, Equatable, Hashable, Sendable {
+    /// The item.
+    public var item: String
+    /// Units sold.
+    public var units: Int
+
+    /// Creates an item's units.
+    public init(item: String, units: Int) {
+        self.item = item
+        self.units = units
+    }
+}
+
+/// The five best-selling items of one zip code in one hour: a `top-sellers` record.
+public struct TopSellers: Codable, Equatable, Sendable {
+    /// The zip code.
+    public var zipCode: String
+    /// The hour's start, in milliseconds since the epoch.
+    public var windowStart: Int64
+    /// Up to five items, most units first.
+    public var items: [ItemUnits]
+}
+
+/// One card used in two zip codes within the alert window: a `fraud-alerts` record. The card
+/// is masked (only its last four digits show).
+public struct FraudAlert: Codable, Equatable, Hashable, Sendable {
+    /// The customer.
+    public var customerId: String
+    /// The masked card.
+    public var card: String
+    /// The earlier use's zip code and time (ms since the epoch).
+    public var firstZip: String
+    public var firstTime: Int64
+    /// The later use's zip code and time.
+    public var secondZip: String
+    public var secondTime: Int64
+}
+
+/// A card's use, as the fraud detector remembers it.
+public struct CardUse: Codable, Equatable, Sendable {
+    /// Where.
+    public var zipCode: String
+    /// When, in milliseconds since the epoch.
+    public var time: Int64
+}
+
+extension ZMartTopology {
+    /// Output of stateful ZMart: the five best sellers per zip code and hour.
+    public static let topSellers: TopicName = "top-sellers"
+    /// Output of stateful ZMart: a card used in two zip codes within ten minutes.
+    public static let fraudAlerts: TopicName = "fraud-alerts"
+    /// The outputs of stateful ZMart.
+    public static let statefulOutputTopics: [TopicName] = [patterns, rewards, purchases, topSellers, fraudAlerts]
+    /// The store of each customer's running reward total (queryable by customer id).
+    public static let rewardPointsStore = "reward-points"
+
+    /// Builds stateful ZMart: the same masking, patterns and purchases; `rewards` records that
+    /// carry the customer's running total (kept in ``rewardPointsStore``, keyed by customer id
+    /// through a repartition topic); the top five items per zip code and one-hour window once
+    /// the window closes (`top-sellers`); and an alert when one masked card of one customer is
+    /// used in two zip codes within ten minutes (`fraud-alerts`).
+    /// - Parameters:
+    ///   - hour: The top sellers' window (one hour).
+    ///   - grace: How long a window waits for late purchases.
+    ///   - fraudWindow: How close in time two uses must be to raise an alert (ten minutes).
+    public static func makeStateful(
+        hour: Duration = .seconds(3600), grace: Duration = .seconds(300), fraudWindow: Duration = .seconds(600)
+    ) throws -> Topology {
+        let builder = StreamsBuilder()
+        let masked = builder
+            .stream(transactions, Consumed(key: .string, value: .json(Purchase.self), timestampExtractor: purchaseTime, name: "transactions-source"))
+            .process(named: "masking") { PurchaseMasker() }
+        masked.mapValues(named: "patterns") { PurchasePattern(purchase: $0) }
+            .to(patterns, Produced(key: .string, value: .json(PurchasePattern.self), name: "patterns-sink"))
+        masked.to(purchases, Produced(key: .string, value: .json(Purchase.self), name: "purchases-sink"))
+
+        masked.groupBy(Grouped("purchases-by-customer", key: .string, value: .json(Purchase.self))) { _, purchase in purchase.customerId }
+            .aggregate(
+                named: "rewards",
+                initializer: { RewardTotal(customerId: "", purchaseTotal: 0, rewardPoints: 0, totalRewardPoints: 0) },
+                Materialized(rewardPointsStore, key: .string, value: .json(RewardTotal.self))
+            ) { customer, purchase, total in
+                let reward = RewardAccumulator(purchase: purchase)
+                return RewardTotal(
+                    customerId: customer, purchaseTotal: reward.purchaseTotal, rewardPoints: reward.rewardPoints,
+                    totalRewardPoints: total.totalRewardPoints + reward.rewardPoints)
+            }
+            .toStream()
+            .to(rewards, Produced(key: .string, value: Serde<RewardTotal>.json().optional, name: "rewards-sink"))
+
+        masked.groupBy(Grouped("purchases-by-zip", key: .string, value: .json(Purchase.self))) { _, purchase in purchase.zipCode }
+            .windowedBy(.ofSize(hour, grace: grace))
+            .aggregate(named: "item-sales", initializer: { ItemSales() }, Materialized("item-sales", key: .string, value: .json(ItemSales.self))) {
+                _, purchase, sales in
+                var sales = sales
+                sales.units[purchase.itemPurchased, default: 0] += purchase.quantity
+                return sales
+            }
+            .suppress(untilWindowCloses: Suppressed("final-item-sales", key: .string, value: .json(ItemSales.self)))
+            .toStream()
+            .map(named: "top-five") { window, sales in
+                (window.key, sales.map { TopSellers(zipCode: window.key, windowStart: window.start, items: $0.top(5)) })
+            }
+            .to(topSellers, Produced(key: .string, value: Serde<TopSellers>.json().optional, name: "top-sellers-sink"))
+
+        builder.addStateStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("card-uses"), key: .string, value: .json([CardUse].self)))
+        let window = fraudWindow.milliseconds
+        masked.selectKey(named: "by-card") { _, purchase in "\(purchase.customerId) \(purchase.creditCardNumber)" }
+            .repartition(Grouped("purchases-by-card", key: .string, value: .json(Purchase.self)))
+            .process(named: "fraud-detector", stores: ["card-uses"]) { FraudDetector(window: window) }
+            .to(fraudAlerts, Produced(key: .string, value: .json(FraudAlert.self), name: "fraud-alerts-sink"))
+        return try builder.build()
+    }
+}
+
+/// Remembers each card's recent uses and alerts when one comes from another zip code within
+/// the window.
+final class FraudDetector: Processor {
+    typealias KeyIn = String
+    typealias ValueIn = Purchase
+    typealias KeyOut = String
+    typealias ValueOut = FraudAlert
+    let window: Int64
+    private var context: ProcessorContext<String, FraudAlert>!
+    private var uses: KeyValueStore<String, [CardUse]>!
+
+    init(window: Int64) { self.window = window }
+
+    func initialize(context: ProcessorContext<String, FraudAlert>) throws {
+        self.context = context
+        uses = try context.stateStore(named: "card-uses", as: KeyValueStore<String, [CardUse]>.self)
+    }
+
+    func process(_ record: Record<String, Purchase>) throws {
+        let now = record.timestamp
+        let purchase = record.value
+        var recent = (try uses.get(record.key) ?? []).filter { abs(now - $0.time) <= window }
+        if let other = recent.first(where: { $0.zipCode != purchase.zipCode }) {
+            let (first, second) = other.time <= now
+                ? (other, CardUse(zipCode: purchase.zipCode, time: now))
+                : (CardUse(zipCode: purchase.zipCode, time: now), other)
+            try context.forward(
+                record.withValue(
+                    FraudAlert(
+                        customerId: purchase.customerId, card: purchase.creditCardNumber, firstZip: first.zipCode,
+                        firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))
+        }
+        recent.append(CardUse(zipCode: purchase.zipCode, time: now))
+        try uses.put(record.key, recent)
+    }
+}
