@@ -27,21 +27,31 @@ final class OutputDrain {
 
     private let cluster: InMemoryCluster
     private let partitions: Int32
+    private let topics: [TopicName]
     private let sampleLimit: Int
+    /// The customer whose last `rewards` record is kept, as key bytes.
+    private let watched: [UInt8]?
+    /// The watched customer's last `rewards` value.
+    private(set) var watchedReward: String?
     private var positions: [TopicName: [Int64]] = [:]
     private var files: [TopicName: TSVFile] = [:]
     private(set) var counts: [TopicName: Int64] = [:]
     private(set) var samples: [TopicName: [String]] = [:]
     private(set) var lost: Int64 = 0
 
-    init(cluster: InMemoryCluster, partitions: Int32, directory: URL?, samples: Int) throws {
+    init(
+        cluster: InMemoryCluster, partitions: Int32, topics: [TopicName], directory: URL?, samples: Int,
+        watchedCustomer: String? = nil
+    ) throws {
         self.cluster = cluster
         self.partitions = partitions
+        self.topics = topics
         self.sampleLimit = samples
+        watched = watchedCustomer.map { Array($0.utf8) }
         if let directory {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        for topic in ZMartTopology.outputTopics {
+        for topic in topics {
             positions[topic] = Array(repeating: 0, count: Int(partitions))
             counts[topic] = 0
             self.samples[topic] = []
@@ -57,13 +67,14 @@ final class OutputDrain {
 
     /// Reads everything written since the last call.
     func drain() throws {
-        for topic in ZMartTopology.outputTopics {
+        for topic in topics {
             let file = files[topic]
             var count: Int64 = 0
             var topicSamples = samples[topic] ?? []
+            let watching = watched != nil && topic == ZMartTopology.rewards
             for partition in 0..<Int(partitions) {
                 let position = positions[topic]![partition]
-                if file == nil && topicSamples.count >= sampleLimit {
+                if file == nil && topicSamples.count >= sampleLimit && !watching {
                     // Nothing to write or sample: count by offsets instead of visiting records.
                     let first = max(position, try cluster.startOffset(of: topic, partition: Int32(partition)))
                     let end = try cluster.endOffset(of: topic, partition: Int32(partition))
@@ -79,6 +90,9 @@ final class OutputDrain {
                     count += 1
                     if topicSamples.count < sampleLimit {
                         topicSamples.append(Self.text(record.key) + "\t" + Self.text(record.value))
+                    }
+                    if watching, let key = record.key, key.elementsEqual(watched!) {
+                        watchedReward = Self.text(record.value)
                     }
                     file?.append(record)
                 }

@@ -114,7 +114,7 @@ public struct ZMartKafkaRun: Sendable {
         }
         self.options = options
         self.kafka = kafka
-        topology = try ZMartTopology.make()
+        topology = try options.stateful ? ZMartTopology.makeStateful() : ZMartTopology.make()
     }
 
     /// The partitions each topic gets: enough that no partition outgrows the embedded cluster's
@@ -155,7 +155,7 @@ public struct ZMartKafkaRun: Sendable {
                 .timeout, "cannot reach the Kafka cluster at \(bootstrap) within 30 s", underlying: error)
         }
         let replication = Int16(min(3, brokerCount))
-        let topics = [ZMartTopology.transactions, Self.deadLetterTopic] + ZMartTopology.outputTopics
+        let topics = [ZMartTopology.transactions, Self.deadLetterTopic] + options.outputTopics
         try admin.createTopics(
             topics.map { NewTopic(name: $0.rawValue, partitions: partitions, replicationFactor: replication) },
             timeout: .seconds(30))
@@ -175,7 +175,7 @@ public struct ZMartKafkaRun: Sendable {
         }
         // Where the outputs start: on an existing cluster, earlier runs' records are not ours.
         var outputStarts: [TopicPartition: Int64] = [:]
-        for topic in ZMartTopology.outputTopics + [Self.deadLetterTopic] {
+        for topic in options.outputTopics + [Self.deadLetterTopic] {
             for partition in 0..<partitions {
                 outputStarts[TopicPartition(topic: topic, partition: partition)] = try probe.watermarks(
                     topic: topic, partition: partition, timeout: .seconds(30)
@@ -250,6 +250,7 @@ public struct ZMartKafkaRun: Sendable {
                 if summary.interrupted == true { throw Interrupted() }
             }
             try waitUntilCommitted(probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline)
+            try waitUntilRepartitionTopicsAreCommitted(probe: probe, partitions: partitions, instances: instances, deadline: deadline)
             if kafka.holdAfterProcessing {
                 kafka.onProcessed?()
                 while kafka.stopRequested?() != true {
@@ -300,10 +301,12 @@ public struct ZMartKafkaRun: Sendable {
 
         // The outputs, read back from Kafka.
         let reader = try OutputReader(
-            bootstrap: bootstrap, admin: admin, topics: ZMartTopology.outputTopics + [Self.deadLetterTopic],
-            directory: options.outputDirectory, samples: options.samplesPerTopic, logger: logger)
+            bootstrap: bootstrap, admin: admin, topics: options.outputTopics + [Self.deadLetterTopic],
+            directory: options.outputDirectory, samples: options.samplesPerTopic, logger: logger,
+            watchedCustomer: options.watchedCustomer)
         try reader.readAll(from: outputStarts, deadline: deadline)
-        for topic in ZMartTopology.outputTopics {
+        summary.watchedCustomerReward = reader.watchedReward
+        for topic in options.outputTopics {
             summary.outputCounts[topic.rawValue] = reader.counts[topic] ?? 0
             summary.samples[topic.rawValue] = reader.samples[topic] ?? []
         }
@@ -372,6 +375,35 @@ public struct ZMartKafkaRun: Sendable {
     private static func throwIfAnyFailed(_ instances: [KafkaStreams]) throws {
         if let failed = instances.first(where: { $0.state == .error }) {
             throw failed.failure ?? StreamsError(.processing, "an instance stopped with an error")
+        }
+    }
+
+    /// Waits until the group has committed the end of every partition of the topology's
+    /// internal source topics (repartition topics of stateful ZMart): once the input is
+    /// committed, nothing more is written to them, so their ends stand still.
+    private func waitUntilRepartitionTopicsAreCommitted(
+        probe: KafkaConsumer, partitions count: Int32, instances: [KafkaStreams], deadline: ContinuousClock.Instant
+    ) throws {
+        let internalSources = (0..<topology.subtopologyCount)
+            .flatMap { topology.sourceTopics(ofSubtopology: $0, applicationId: "zmart") }
+            .filter { $0 != ZMartTopology.transactions }
+        let all = internalSources.flatMap { topic in (0..<count).map { TopicPartition(topic: topic, partition: $0) } }
+        guard !all.isEmpty else { return }
+        while true {
+            try Self.throwIfAnyFailed(instances)
+            if kafka.stopRequested?() == true { throw Interrupted() }
+            for instance in instances { instance.requestCommit() }
+            let committed = try probe.committed(all, timeout: .seconds(30))
+            var behind: Int64 = 0
+            for partition in all {
+                let end = try probe.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(30)).high
+                behind += max(0, end - (committed[partition] ?? 0))
+            }
+            if behind == 0 { return }
+            guard ContinuousClock.now < deadline else {
+                throw StreamsError(.timeout, "ZMart did not finish within \(kafka.timeout): \(behind) repartitioned records not committed")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
         }
     }
 
@@ -540,12 +572,17 @@ final class OutputReader {
     private(set) var deadLetters: [DeadLetter] = []
 
     private let admin: KafkaAdminClient
+    /// The customer whose last `rewards` record is kept, as key bytes.
+    private let watched: [UInt8]?
+    /// The watched customer's last `rewards` value.
+    private(set) var watchedReward: String?
 
     init(
         bootstrap: String, admin: KafkaAdminClient, topics: [TopicName], directory: URL?, samples: Int,
-        logger: Logger
+        logger: Logger, watchedCustomer: String? = nil
     ) throws {
         self.admin = admin
+        watched = watchedCustomer.map { Array($0.utf8) }
         consumer = try KafkaConsumer(
             groupId: "zmart-reader-\(UUID().uuidString)",
             properties: ["bootstrap.servers": bootstrap, "fetch.wait.max.ms": "50"], logger: logger,
@@ -617,6 +654,11 @@ final class OutputReader {
                     reason: record.headers.lastString(DeadLetterHeaders.message) ?? "cannot be deserialized"))
         } else if samples[topic, default: []].count < sampleLimit {
             samples[topic, default: []].append(OutputDrain.text(record.key) + "\t" + OutputDrain.text(record.value))
+        }
+        // Per partition in offset order, and a customer's rewards share one partition: the last
+        // seen is the latest.
+        if let watched, topic == ZMartTopology.rewards, let key = record.key, key.elementsEqual(watched) {
+            watchedReward = OutputDrain.text(record.value)
         }
         if buffers[topic] != nil {
             // Outputs are compact JSON; a dead-letter value is whatever arrived, so control

@@ -29,6 +29,13 @@ public struct ZMartRun {
         public var samplesPerTopic = 3
         /// Where the runtime logs.
         public var logger = Logger(label: "zmart")
+        /// Runs stateful ZMart (``ZMartTopology/makeStateful(hour:grace:fraudWindow:)``):
+        /// running reward totals, top sellers per zip code and hour, fraud alerts.
+        public var stateful = false
+        /// A customer whose running reward total the summary reports (stateful runs).
+        public var watchedCustomer: String?
+        /// The output topics of the chosen topology.
+        public var outputTopics: [TopicName] { stateful ? ZMartTopology.statefulOutputTopics : ZMartTopology.outputTopics }
         /// Where the runtime's metrics go; `nil` for `MetricsSystem.factory`.
         public var metricsFactory: (any MetricsFactory)?
         /// Called once the application has started, with what reports its status (for a
@@ -79,6 +86,8 @@ public struct ZMartRun {
         /// Whether the run was asked to stop (SIGINT, SIGTERM) before the end of its input;
         /// the counts are then those of what got through.
         public var interrupted: Bool?
+        /// The watched customer's last `rewards` record (stateful runs with a watched customer).
+        public var watchedCustomerReward: String?
     }
 
     /// The topology's text description.
@@ -98,7 +107,7 @@ public struct ZMartRun {
             throw StreamsError(.invalidConfiguration, "records must not be negative, not \(records)")
         }
         self.options = options
-        self.topology = try ZMartTopology.make()
+        self.topology = try options.stateful ? ZMartTopology.makeStateful() : ZMartTopology.make()
     }
 
     /// Runs to the end of the input.
@@ -111,7 +120,7 @@ public struct ZMartRun {
         // the committed offsets and output records already drained are deleted (Kafka's
         // DeleteRecords, as Kafka Streams purges its repartition topics). A record deleted
         // before it was read would be reported as lost.
-        for topic in [ZMartTopology.transactions] + ZMartTopology.outputTopics {
+        for topic in [ZMartTopology.transactions] + options.outputTopics {
             try cluster.createTopic(topic, partitions: partitions)
         }
         let failures = FailureLog()
@@ -129,8 +138,8 @@ public struct ZMartRun {
 
         let producer = InMemoryProducer(cluster: cluster)
         let drain = try OutputDrain(
-            cluster: cluster, partitions: partitions, directory: options.outputDirectory,
-            samples: options.samplesPerTopic)
+            cluster: cluster, partitions: partitions, topics: options.outputTopics, directory: options.outputDirectory,
+            samples: options.samplesPerTopic, watchedCustomer: options.watchedCustomer)
         var summary = Summary()
         summary.partitions = partitions
         summary.threads = options.threads
@@ -176,6 +185,7 @@ public struct ZMartRun {
         try pump()
         try streams.close()
         try drain.finish()
+        summary.watchedCustomerReward = drain.watchedReward
         let elapsed = feed.started.map { clock.now - $0 } ?? .zero
         summary.records = feed.records
         let lineOfOffset = feed.lineOfOffset

@@ -78,6 +78,12 @@ struct ZMartCommand: AsyncParsableCommand {
     @Flag(help: "Print a benchmark line: engine, records, seconds, rate, output counts, peak RSS.")
     var bench = false
 
+    @Flag(help: "Run stateful ZMart: running reward totals, top sellers per zip code and hour, fraud alerts.")
+    var stateful = false
+
+    @Option(help: "With --stateful: print this customer's reward points at the end of the run.")
+    var customer: String?
+
     @Option(help: "With --bench on Kafka: ZMart's runs, each between two runs of the pass-through; the medians are compared.")
     var benchRounds = 3
 
@@ -107,6 +113,8 @@ struct ZMartCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         if benchRounds < 1 { throw ValidationError("--bench-rounds must be at least 1") }
+        if stateful && bench { throw ValidationError("--stateful has no benchmark yet: drop --bench") }
+        if customer != nil && !stateful { throw ValidationError("--customer needs --stateful") }
         if let statusPort, !(0...65535).contains(statusPort) {
             throw ValidationError("--status-port must be between 0 and 65535, not \(statusPort)")
         }
@@ -147,12 +155,15 @@ struct ZMartCommand: AsyncParsableCommand {
         options.threads = threads
         options.input = input.map { URL(fileURLWithPath: $0) }
         options.outputDirectory = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        options.stateful = stateful
+        options.watchedCustomer = customer
         var logger = Logger(label: "zmart")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         options.logger = logger
         // The status page and the progress line read the application's status; both start
         // before the run (a port in use fails here) and follow the application once it runs.
-        let relay = StatusRelay(applicationId: "zmart", topology: try ZMartTopology.make().describe())
+        let relay = StatusRelay(
+            applicationId: "zmart", topology: try (stateful ? ZMartTopology.makeStateful() : ZMartTopology.make()).describe())
         var statusServer: StatusServer?
         if let statusPort {
             let registry = PrometheusCollectorRegistry()
@@ -177,7 +188,7 @@ struct ZMartCommand: AsyncParsableCommand {
         var runtimeOnly: ZMartKafkaRun.Passthrough?
         var application: ZMartKafkaRun.Passthrough?
         var bootstrap: String?
-        let topology = try ZMartTopology.make()
+        let topology = try stateful ? ZMartTopology.makeStateful() : ZMartTopology.make()
         if inMemory {
             summary = try ZMartRun(options: options).run()
         } else {
@@ -235,7 +246,7 @@ struct ZMartCommand: AsyncParsableCommand {
         if summary.lostRecords > 0 {
             print("ERROR: \(summary.lostRecords) records were lost (deleted before they were processed)", to: &stderr)
         }
-        let counts = ZMartTopology.outputTopics.map { ($0.rawValue, summary.outputCounts[$0.rawValue] ?? 0) }
+        let counts = options.outputTopics.map { ($0.rawValue, summary.outputCounts[$0.rawValue] ?? 0) }
         let mb = Double(summary.peakRSSBytes) / 1_048_576
         if json {
             let encoder = JSONEncoder()
@@ -253,6 +264,17 @@ struct ZMartCommand: AsyncParsableCommand {
             for (topic, _) in counts {
                 for sample in summary.samples[topic] ?? [] { print("  \(topic): \(sample)") }
             }
+            if stateful {
+                let closed = summary.outputCounts[ZMartTopology.topSellers.rawValue] ?? 0
+                print("\nTop sellers: \(closed) zip-code hours closed (top five items of each in topic top-sellers)")
+                for sample in summary.samples[ZMartTopology.topSellers.rawValue] ?? [] { print("  \(sample)") }
+                let alerts = summary.outputCounts[ZMartTopology.fraudAlerts.rawValue] ?? 0
+                print("Fraud alerts: \(alerts) (one card in two zip codes within ten minutes)")
+                for sample in summary.samples[ZMartTopology.fraudAlerts.rawValue] ?? [] { print("  \(sample)") }
+            }
+            if let customer {
+                print("\nReward points of \(customer): \(Self.points(in: summary.watchedCustomerReward).map(String.init) ?? "none (no purchase)")")
+            }
             print("\nMalformed lines skipped: \(summary.malformed)")
             print(String(
                 format: "Throughput: %d records in %.3f s = %.0f records/s; peak RSS %.1f MB",
@@ -262,6 +284,9 @@ struct ZMartCommand: AsyncParsableCommand {
             print(String(
                 format: "records=%d malformed=%d %@ seconds=%.3f rps=%.0f", summary.records, summary.malformed,
                 counts.map { "\($0.0)=\($0.1)" }.joined(separator: " "), summary.seconds, summary.recordsPerSecond))
+            if let customer {
+                print("customer=\(customer) points=\(Self.points(in: summary.watchedCustomerReward).map(String.init) ?? "none")")
+            }
         }
         if bench, let passthrough {
             let runs = (passthrough.runs ?? []).map { String(format: "%.0f", $0) }.joined(separator: ",")
@@ -306,6 +331,14 @@ enum DescribeFormat: String, CaseIterable, ExpressibleByArgument {
         case .dot: description.dot
         case .svg: description.svg
         }
+    }
+}
+
+extension ZMartCommand {
+    /// The running total in a stateful `rewards` record's JSON.
+    static func points(in reward: String?) -> Int? {
+        guard let reward, let total = try? JSONDecoder().decode(RewardTotal.self, from: Data(reward.utf8)) else { return nil }
+        return total.totalRewardPoints
     }
 }
 

@@ -404,6 +404,31 @@ struct ZMartCommandTests {
         #expect(!result.stderr.contains("progress:"))
     }
 
+    @Test func statefulZMartGivesTheSameTotalsTopSellersAndAlertsOnBothRuntimes() throws {
+        var lines: [[String]] = []
+        for runtime in Self.runtimes {
+            let result = try run(["--stateful", "--records", "3000", "--seed", "7", "--quiet", "--customer", "C-000042"] + runtime)
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            lines.append(result.stdout.split(separator: "\n").map(String.init))
+        }
+        // The counts (without the timing) and the customer's points agree.
+        func stable(_ output: [String]) -> [String] {
+            output.map { line in line.split(separator: " ").filter { !$0.hasPrefix("seconds=") && !$0.hasPrefix("rps=") }.joined(separator: " ") }
+        }
+        #expect(stable(lines[0]) == stable(lines[1]))
+        let summary = try #require(lines[0].first)
+        #expect(summary.contains("rewards=3000"))
+        #expect(summary.contains("top-sellers="))
+        #expect(summary.contains("fraud-alerts="))
+        #expect(lines[0].contains { $0.hasPrefix("customer=C-000042 points=") && !$0.hasSuffix("points=none") })
+        let report = try run(["--stateful", "--records", "3000", "--seed", "7", "--in-memory", "--customer", "C-000042"])
+        #expect(report.stdout.contains("Top sellers:"))
+        #expect(report.stdout.contains("Fraud alerts:"))
+        #expect(report.stdout.contains("Reward points of C-000042:"))
+        #expect(try run(["--customer", "C-1"]).status != 0)
+        #expect(try run(["--stateful", "--bench"]).status != 0)
+    }
+
     @Test func badArgumentsAreRejected() throws {
         #expect(try run(["--partitions", "0"]).status != 0)
         let missing = try run(["--input", "/nonexistent/file.tsv"])
