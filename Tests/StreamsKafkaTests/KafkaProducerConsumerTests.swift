@@ -229,7 +229,11 @@ struct KafkaClientTests {
         try producer.close(timeout: .seconds(5))
     }
 
-    @Test func brokerFailuresAndLeaderMovesLoseAndDuplicateNothing() throws {
+    /// Loses nothing. Duplicates are possible here and not checked: the mock cluster keeps no
+    /// producer sequence numbers for idempotent, non-transactional producers (measured in
+    /// shared/notes/librdkafka-here.md), so a batch whose response was lost to a broker going
+    /// down is appended again when retried; a real broker drops it.
+    @Test func brokerFailuresAndLeaderMovesLoseNothing() throws {
         let logs = CapturedLogs()
         let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: logs.logger())
         let topic = "faults"
@@ -261,10 +265,14 @@ struct KafkaClientTests {
 
         let consumer = try KafkaConsumer(groupId: "faults-check", properties: consumerProperties(cluster), logger: logs.logger()) { _ in }
         try consumer.subscribe([topic])
-        let received = try consume(consumer, count: count, within: .seconds(40))
-        let extra = try consume(consumer, count: 1, within: .milliseconds(300))
-        #expect(received.count == count)
-        #expect(extra.isEmpty)
+        // Everything the topic holds now: each record once, plus whatever the mock duplicated.
+        var marks: Int64 = 0
+        for partition in 0..<Int32(6) {
+            marks += try consumer.watermarks(topic: TopicName(topic), partition: partition, timeout: .seconds(10)).high
+        }
+        #expect(marks >= Int64(count))
+        let received = try consume(consumer, count: Int(marks), within: .seconds(40))
+        #expect(received.count == Int(marks))
         #expect(Set(received.compactMap { $0.value.flatMap(Int.init) }) == Set(0..<count))
         try consumer.close()
         try producer.close(timeout: .seconds(5))
