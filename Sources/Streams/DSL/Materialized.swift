@@ -32,17 +32,21 @@ public struct Materialized<Key, Value>: Sendable {
         self.value = value
     }
 
-    /// The store builder for a store named `name`.
+    /// The key-value store builder for a store named `name`.
     func storeBuilder(named name: String) -> StoreBuilder {
-        let supplier = storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name)
-        let builder = Stores.keyValueStoreBuilder(supplier, key: key, value: value)
-        return loggingEnabled ? builder : builder.withLoggingDisabled()
+        builder(named: name, Stores.keyValueStoreBuilder)
     }
 
     /// The window store builder for a store named `name`.
     func windowStoreBuilder(named name: String) -> StoreBuilder {
-        let supplier = storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name)
-        let builder = Stores.windowStoreBuilder(supplier, key: key, value: value)
-        return loggingEnabled ? builder : builder.withLoggingDisabled()
+        builder(named: name, Stores.windowStoreBuilder)
+    }
+
+    /// The supplier (in memory unless one was given) through `make`, with logging as set.
+    private func builder(
+        named name: String, _ make: (KeyValueBytesStoreSupplier, Serde<Key>, Serde<Value>) -> StoreBuilder
+    ) -> StoreBuilder {
+        let built = make(storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name), key, value)
+        return loggingEnabled ? built : built.withLoggingDisabled()
     }
 }

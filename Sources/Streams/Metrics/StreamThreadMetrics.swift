@@ -63,8 +63,7 @@ package final class StreamThreadMetrics {
         self.consumerClientId = consumerClientId
         let factory = factory ?? MetricsSystem.factory
         self.factory = factory
-        let interval = refreshInterval.components
-        self.refreshInterval = UInt64(max(1, interval.seconds * 1_000_000_000 + interval.attoseconds / 1_000_000_000))
+        self.refreshInterval = max(1, refreshInterval.nanoseconds)
         windowStart = now
         let dimensions = [("application_id", applicationId), ("thread_id", threadName)]
         let names = StreamsMetricNames.Thread.self

@@ -85,9 +85,7 @@ public final class InMemoryStreams {
     /// refresh interval unless `force`.
     private func refreshMetrics(force: Bool) {
         let now = monotonicNanos()
-        let interval = config.metricsRefreshInterval.components
-        let nanos = UInt64(interval.seconds) * 1_000_000_000 + UInt64(interval.attoseconds / 1_000_000_000)
-        guard force || now &- lastStatus >= nanos else { return }
+        guard force || now &- lastStatus >= config.metricsRefreshInterval.nanoseconds else { return }
         lastStatus = now
         threadStatus = threads.map { $0.refreshMetrics(now: now) }
         postStatus()

@@ -115,9 +115,6 @@ package final class StreamTask {
         }
     }
 
-    /// The changelog topics of the task's change-logged stores, as named on the cluster.
-    package var changelogTopics: [TopicName] { logged.map(\.topic) }
-
     /// Rebuilds the change-logged stores from their changelogs (the task's partition of each),
     /// writing straight into the stores under the logging layer; call before ``initialize()``.
     /// Progress goes to the log (start, every 100,000 records, end) and to `listener`.

@@ -135,8 +135,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             groupId: applicationId, properties: consumerProperties, logger: logger,
             onRebalance: { event in box.thread?.rebalance(event) })
         waker = consumer.waker
-        let interval = streams.config.metricsRefreshInterval.components
-        metricsInterval = UInt64(interval.seconds) * 1_000_000_000 + UInt64(interval.attoseconds / 1_000_000_000)
+        metricsInterval = streams.config.metricsRefreshInterval.nanoseconds
         metrics = StreamThreadMetrics(
             applicationId: applicationId, threadName: threadName,
             consumerClientId: consumerProperties["client.id"] ?? "\(threadName)-consumer",
