@@ -8,7 +8,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
     public let name: String
     /// Always `false`.
     public var persistent: Bool { false }
-    private var entries: [[UInt8]: [UInt8]] = [:]
+    private var entries: [StoreKey: [UInt8]] = [:]
     /// The keys in store order, while no key has been added or removed since they were sorted.
     private var sortedKeys: [[UInt8]]?
     private var closed = false
@@ -20,7 +20,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
 
     public func get(_ key: [UInt8]) throws -> [UInt8]? {
         try checkOpen()
-        return entries[key]
+        return entries[StoreKey(key)]
     }
 
     public func put(_ key: [UInt8], _ value: [UInt8]?) throws {
@@ -29,20 +29,20 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
             try delete(key)
             return
         }
-        if entries.updateValue(value, forKey: key) == nil { sortedKeys = nil }
+        if entries.updateValue(value, forKey: StoreKey(key)) == nil { sortedKeys = nil }
     }
 
     @discardableResult
     public func delete(_ key: [UInt8]) throws -> [UInt8]? {
         try checkOpen()
-        let old = entries.removeValue(forKey: key)
+        let old = entries.removeValue(forKey: StoreKey(key))
         if old != nil { sortedKeys = nil }
         return old
     }
 
     public func range(from: [UInt8]?, to: [UInt8]?, reverse: Bool) throws -> [KeyValueBytes] {
         try checkOpen()
-        let keys = sortedKeys ?? entries.keys.sorted { compareKeyBytes($0, $1) < 0 }
+        let keys = sortedKeys ?? entries.keys.map(\.bytes).sorted { compareKeyBytes($0, $1) < 0 }
         sortedKeys = keys
         // The first key not below `from`, then up to the last not above `to`.
         var low = 0
@@ -58,7 +58,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
         while index < keys.count {
             let key = keys[index]
             if let to, compareKeyBytes(key, to) > 0 { break }
-            result.append(KeyValueBytes(key: key, value: entries[key]!))
+            result.append(KeyValueBytes(key: key, value: entries[StoreKey(key)]!))
             index += 1
         }
         return reverse ? result.reversed() : result
@@ -79,5 +79,17 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
 
     private func checkOpen() throws {
         if closed { throw StreamsError(.illegalState, "state store \(name) is closed") }
+    }
+}
+
+/// A store key with a hash over its bytes in one call: `[UInt8]`'s own `Hashable` feeds the
+/// hasher one element at a time, which cost more than the rest of a lookup.
+private struct StoreKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }
