@@ -48,6 +48,40 @@ struct InMemoryStreamsTests {
         }
     }
 
+    @Test func committedRecordsOfRepartitionTopicsArePurgedAndTheCountsStayExact() throws {
+        let cluster = try cluster(partitions: 3)
+        try cluster.createTopic("counts", partitions: 3)
+        let builder = StreamsBuilder()
+        builder.stream("in", Consumed(key: .string, value: .string))
+            .groupBy(Grouped("by-last-digit", key: .string, value: .string)) { key, _ in String(key.last!) }
+            .count(Materialized("counts", key: .string, value: .int64))
+            .toStream()
+            .to("counts", Produced(key: .string, value: Serde<Int64>.int64.optional))
+        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try streams.start()
+        let repartition = TopicName("app-by-last-digit-repartition")
+        for round in 0..<3 {
+            try send(cluster, 100, from: round * 100)
+            try streams.runUntilIdle()
+            try streams.commit()
+            // What the application committed is gone from its repartition topic; nothing was
+            // deleted before it was read.
+            for partition in Int32(0)..<3 {
+                let end = try cluster.endOffset(of: repartition, partition: partition)
+                #expect(try cluster.startOffset(of: repartition, partition: partition) == end)
+                #expect(cluster.committedOffset(group: "app", topic: repartition, partition: partition) == end)
+            }
+            #expect(try cluster.recordCount(of: repartition) == Int64((round + 1) * 100))
+        }
+        #expect(streams.lostRecords == 0)
+        var last: [String: Int64] = [:]
+        for record in try cluster.read(topic: "counts", key: Serde<String>.string, value: Serde<Int64>.int64.optional) {
+            last[record.key] = record.value
+        }
+        #expect(last == Dictionary(uniqueKeysWithValues: (0..<10).map { ("\($0)", Int64(30)) }))
+        try streams.close()
+    }
+
     @Test func aRestartResumesFromTheCommittedOffsets() throws {
         let cluster = try cluster()
         try send(cluster, 50)

@@ -34,6 +34,8 @@ public final class InMemoryStreams {
     private let threads: [StreamThread]
     private var tasks: [StreamTask] { threads.flatMap(\.tasks) }
     private var lastCommit: Int64 = 0
+    /// The repartition topics, as named on the cluster.
+    private let repartitionTopics: Set<TopicName>
 
     /// The current lifecycle state.
     public private(set) var state: State = .created {
@@ -75,6 +77,8 @@ public final class InMemoryStreams {
         self.cluster = cluster
         self.config = config
         self.clock = clock
+        let resolve = topology.resolver(applicationId: config.applicationId)
+        repartitionTopics = Set(topology.internalTopics.filter(topology.sourceTopics.contains).map(resolve))
         self.threads = (0..<config.numStreamThreads).map {
             StreamThread(index: $0, cluster: cluster, config: config)
         }
@@ -253,6 +257,12 @@ public final class InMemoryStreams {
             offsets.merge(thread.positions) { _, new in new }
         }
         cluster.commit(group: config.applicationId, offsets: offsets)
+        // Repartition topics are the application's own: what it has committed is never read
+        // again, so it goes (Kafka Streams purges them with DeleteRecords too). Without this
+        // a stateful run holds every record of every repartition topic in memory.
+        for (partition, offset) in offsets where repartitionTopics.contains(partition.topic) {
+            try cluster.deleteRecords(topic: partition.topic, partition: partition.partition, before: offset)
+        }
         lastCommit = clock()
         commits += 1
         for thread in threads { thread.metrics.recordCommit(since: start) }
