@@ -47,6 +47,35 @@ struct ZMartJSONTests {
         }
     }
 
+    @Test func statefulRecordsAndStoreValuesAreIdenticalOnBothPaths() throws {
+        var generator = PurchaseGenerator(seed: 12)
+        let encoder = FastJSONEncoder()
+        func same<T: FastJSONCodable & Equatable>(_ value: T) throws {
+            var fast: [UInt8] = []
+            try encoder.encode(value, into: &fast)
+            var viaCodable: [UInt8] = []
+            try encoder.encode(CodableOnly(value), into: &viaCodable)
+            #expect(fast == viaCodable)
+            #expect(try FastJSONDecoder().decode(T.self, from: viaCodable) == value)
+            #expect(try FastJSONDecoder().decode(CodableOnly<T>.self, from: fast).value == value)
+        }
+        var sales = ItemSales()
+        var uses: [CardUse] = []
+        for index in 0..<500 {
+            let purchase = generator.next()
+            sales.units[purchase.itemPurchased, default: 0] += purchase.quantity
+            uses.append(CardUse(zipCode: purchase.zipCode, time: Int64(index) * 60_000 - 1_000_000))
+            try same(RewardTotal(
+                customerId: purchase.customerId, purchaseTotal: purchase.price, rewardPoints: index, totalRewardPoints: index * 3))
+            try same(sales)
+            try same(uses)
+            try same(TopSellers(zipCode: purchase.zipCode, windowStart: Int64(index) * 3_600_000, items: sales.top(5)))
+            try same(FraudAlert(
+                customerId: purchase.customerId, card: "xxxx-xxxx-xxxx-\(1000 + index)", firstZip: purchase.zipCode,
+                firstTime: Int64(index), secondZip: "00000", secondTime: Int64(index) + 1))
+        }
+    }
+
     @Test func membersInAnyOrderAndUnknownMembersAreRead() throws {
         let text = #"{"storeId":"S-1","extra":{"nested":[1,2,{"a":null}]},"zipCode":"90210","purchaseDate":"2026-11-25T09:30:00+01:00","price":2.5,"quantity":4,"employeeId":"E-1","department":"home","itemPurchased":"lamp","creditCardNumber":"4111-1111-1111-1111","customerId":"C-1","lastName":"L","firstName":"F"}"#
         let purchase = try FastJSONDecoder().decode(Purchase.self, from: Array(text.utf8))
