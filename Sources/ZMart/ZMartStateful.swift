@@ -59,6 +59,13 @@ public struct TopSellers: Codable, Equatable, Sendable {
     public var windowStart: Int64
     /// Up to five items, most units first.
     public var items: [ItemUnits]
+
+    /// Creates a zip code's top sellers of one window.
+    public init(zipCode: String, windowStart: Int64, items: [ItemUnits]) {
+        self.zipCode = zipCode
+        self.windowStart = windowStart
+        self.items = items
+    }
 }
 
 /// One card used in two zip codes within the alert window: a `fraud-alerts` record. The card
@@ -74,6 +81,16 @@ public struct FraudAlert: Codable, Equatable, Hashable, Sendable {
     /// The later use's zip code and time.
     public var secondZip: String
     public var secondTime: Int64
+
+    /// Creates an alert.
+    public init(customerId: String, card: String, firstZip: String, firstTime: Int64, secondZip: String, secondTime: Int64) {
+        self.customerId = customerId
+        self.card = card
+        self.firstZip = firstZip
+        self.firstTime = firstTime
+        self.secondZip = secondZip
+        self.secondTime = secondTime
+    }
 }
 
 /// A card's use, as the fraud detector remembers it.
@@ -82,6 +99,12 @@ public struct CardUse: Codable, Equatable, Sendable {
     public var zipCode: String
     /// When, in milliseconds since the epoch.
     public var time: Int64
+
+    /// Creates a use.
+    public init(zipCode: String, time: Int64) {
+        self.zipCode = zipCode
+        self.time = time
+    }
 }
 
 extension ZMartTopology {
@@ -103,9 +126,18 @@ extension ZMartTopology {
     ///   - hour: The top sellers' window (one hour).
     ///   - grace: How long a window waits for late purchases.
     ///   - fraudWindow: How close in time two uses must be to raise an alert (ten minutes).
+    ///   - stores: Makes the bytes stores of the reward totals, the item sales and the card
+    ///     uses (e.g. `RocksDBStores.persistentKeyValueStore(name, directory:)`); in memory
+    ///     when `nil`.
     public static func makeStateful(
-        hour: Duration = .seconds(3600), grace: Duration = .seconds(300), fraudWindow: Duration = .seconds(600)
+        hour: Duration = .seconds(3600), grace: Duration = .seconds(300), fraudWindow: Duration = .seconds(600),
+        stores: (@Sendable (_ name: String) -> KeyValueBytesStoreSupplier)? = nil
     ) throws -> Topology {
+        func materialized<Value>(_ name: String, _ value: Serde<Value>) -> Materialized<String, Value> {
+            var materialized = Materialized(name, key: .string, value: value)
+            materialized.storeSupplier = stores
+            return materialized
+        }
         let builder = StreamsBuilder()
         let masked = builder
             .stream(transactions, Consumed(key: .string, value: .json(Purchase.self), timestampExtractor: purchaseTime, name: "transactions-source"))
@@ -114,11 +146,15 @@ extension ZMartTopology {
             .to(patterns, Produced(key: .string, value: .json(PurchasePattern.self), name: "patterns-sink"))
         masked.to(purchases, Produced(key: .string, value: .json(Purchase.self), name: "purchases-sink"))
 
-        masked.groupBy(Grouped("purchases-by-customer", key: .string, value: .json(Purchase.self))) { _, purchase in purchase.customerId }
+        // One repartition by customer serves the reward totals and the fraud detector: a card
+        // is one customer's, so all uses of a card meet where the customer's records do.
+        let byCustomer = masked.selectKey(named: "by-customer") { _, purchase in purchase.customerId }
+            .repartition(Grouped("purchases-by-customer", key: .string, value: .json(Purchase.self)))
+        byCustomer.groupByKey()
             .aggregate(
                 named: "rewards",
                 initializer: { RewardTotal(customerId: "", purchaseTotal: 0, rewardPoints: 0, totalRewardPoints: 0) },
-                Materialized(rewardPointsStore, key: .string, value: .json(RewardTotal.self))
+                materialized(rewardPointsStore, .json(RewardTotal.self))
             ) { customer, purchase, total in
                 let reward = RewardAccumulator(purchase: purchase)
                 return RewardTotal(
@@ -130,7 +166,7 @@ extension ZMartTopology {
 
         masked.groupBy(Grouped("purchases-by-zip", key: .string, value: .json(Purchase.self))) { _, purchase in purchase.zipCode }
             .windowedBy(.ofSize(hour, grace: grace))
-            .aggregate(named: "item-sales", initializer: { ItemSales() }, Materialized("item-sales", key: .string, value: .json(ItemSales.self))) {
+            .aggregate(named: "item-sales", initializer: { ItemSales() }, materialized("item-sales", .json(ItemSales.self))) {
                 _, purchase, sales in
                 var sales = sales
                 sales.units[purchase.itemPurchased, default: 0] += purchase.quantity
@@ -144,11 +180,10 @@ extension ZMartTopology {
             .to(topSellers, Produced(key: .string, value: Serde<TopSellers>.json().optional, name: "top-sellers-sink"))
 
         builder.addStateStore(
-            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("card-uses"), key: .string, value: .json([CardUse].self)))
+            Stores.keyValueStoreBuilder(
+                stores?("card-uses") ?? Stores.inMemoryKeyValueStore("card-uses"), key: .string, value: .json([CardUse].self)))
         let window = fraudWindow.milliseconds
-        masked.selectKey(named: "by-card") { _, purchase in "\(purchase.customerId) \(purchase.creditCardNumber)" }
-            .repartition(Grouped("purchases-by-card", key: .string, value: .json(Purchase.self)))
-            .process(named: "fraud-detector", stores: ["card-uses"]) { FraudDetector(window: window) }
+        byCustomer.process(named: "fraud-detector", stores: ["card-uses"]) { FraudDetector(window: window) }
             .to(fraudAlerts, Produced(key: .string, value: .json(FraudAlert.self), name: "fraud-alerts-sink"))
         return try builder.build()
     }
@@ -172,21 +207,23 @@ final class FraudDetector: Processor {
         uses = try context.stateStore(named: "card-uses", as: KeyValueStore<String, [CardUse]>.self)
     }
 
+    /// Records come keyed by customer; uses are kept (and alerts keyed) by customer and card.
     func process(_ record: Record<String, Purchase>) throws {
         let now = record.timestamp
         let purchase = record.value
-        var recent = (try uses.get(record.key) ?? []).filter { abs(now - $0.time) <= window }
+        let card = "\(record.key) \(purchase.creditCardNumber)"
+        var recent = (try uses.get(card) ?? []).filter { abs(now - $0.time) <= window }
         if let other = recent.first(where: { $0.zipCode != purchase.zipCode }) {
             let (first, second) = other.time <= now
                 ? (other, CardUse(zipCode: purchase.zipCode, time: now))
                 : (CardUse(zipCode: purchase.zipCode, time: now), other)
             try context.forward(
-                record.withValue(
+                record.withKey(card).withValue(
                     FraudAlert(
                         customerId: purchase.customerId, card: purchase.creditCardNumber, firstZip: first.zipCode,
                         firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))
         }
         recent.append(CardUse(zipCode: purchase.zipCode, time: now))
-        try uses.put(record.key, recent)
+        try uses.put(card, recent)
     }
 }

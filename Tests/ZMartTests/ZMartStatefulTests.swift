@@ -91,7 +91,7 @@ struct ZMartStatefulTests {
         #expect(description.contains("(stores: [reward-points])"))
         #expect(description.contains("(stores: [card-uses])"))
         #expect(topology.internalTopics.isSuperset(of: [
-            "purchases-by-customer-repartition", "purchases-by-zip-repartition", "purchases-by-card-repartition",
+            "purchases-by-customer-repartition", "purchases-by-zip-repartition",
             "reward-points-changelog", "item-sales-changelog", "card-uses-changelog",
         ]))
     }
