@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "ZMart",
-            dependencies: ["Streams", "StreamsKafka", .product(name: "CoreMetrics", package: "swift-metrics")]
+            dependencies: ["Streams", "StreamsKafka", "StreamsRocksDB", .product(name: "CoreMetrics", package: "swift-metrics")]
         ),
         .executableTarget(
             name: "zmart",

@@ -114,7 +114,17 @@ public struct ZMartKafkaRun: Sendable {
         }
         self.options = options
         self.kafka = kafka
-        topology = try options.stateful ? ZMartTopology.makeStateful() : ZMartTopology.make()
+        topology = try Self.topology(options, instance: 0)
+    }
+
+    /// The topology of one instance: with RocksDB stores, each instance keeps them in a folder
+    /// of its own (instances in one process must not open one task's database twice while a
+    /// rebalance moves it).
+    static func topology(_ options: ZMartRun.Options, instance: Int) throws -> Topology {
+        guard options.stateful else { return try ZMartTopology.make() }
+        var options = options
+        options.stateDirectory = options.stateDirectory?.appendingPathComponent("instance-\(instance)", isDirectory: true)
+        return try ZMartTopology.makeStateful(stores: options.storeSupplier())
     }
 
     /// The partitions each topic gets: enough that no partition outgrows the embedded cluster's
@@ -200,8 +210,9 @@ public struct ZMartKafkaRun: Sendable {
         var instances: [KafkaStreams] = []
         defer { for instance in instances { instance.close(timeout: .seconds(30)) } }
         func startInstances() throws {
-            for _ in 0..<kafka.instances {
-                let instance = try KafkaStreams(topology: topology, config: config, kafka: kafkaConfig)
+            for index in 0..<kafka.instances {
+                let instance = try KafkaStreams(
+                    topology: try Self.topology(options, instance: index), config: config, kafka: kafkaConfig)
                 try instance.start()
                 instances.append(instance)
             }
@@ -293,6 +304,14 @@ public struct ZMartKafkaRun: Sendable {
         for instance in instances { instance.close(timeout: .seconds(60)) }
         summary.processedPerInstance = instances.map(\.processedRecords)
         try Self.throwIfAnyFailed(instances)
+        if options.stateful {
+            summary.stores = options.stateDirectory == nil ? "memory" : "rocksdb"
+            if options.measureRestoration && summary.interrupted != true {
+                let (records, seconds) = try measureRestoration(config: config, kafka: kafkaConfig, deadline: deadline)
+                summary.restoredRecords = records
+                summary.restoreSeconds = seconds
+            }
+        }
         summary.lostRecords = Int64(instances.reduce(0) { $0 + $1.lostRecords })
         if let first, let last, last.uptimeNanoseconds > first.uptimeNanoseconds {
             summary.seconds = Double(last.uptimeNanoseconds - first.uptimeNanoseconds) / 1e9
@@ -323,6 +342,41 @@ public struct ZMartKafkaRun: Sendable {
 
         summary.peakRSSBytes = peakResidentSetBytes()
         return (summary, passthrough, runtimeOnly, application)
+    }
+
+    /// Starts one more instance, with empty stores (RocksDB ones in a fresh folder), once the
+    /// run's instances have left: it is given every partition and rebuilds every store from
+    /// the changelogs before it runs. Returns the records it read back and the seconds from
+    /// the first restore to the last.
+    private func measureRestoration(
+        config: StreamsConfig, kafka: KafkaConfig, deadline: ContinuousClock.Instant
+    ) throws -> (Int, Double) {
+        let timing = RestoreTiming()
+        var config = config
+        config.restoreListener = StateRestoreListener(
+            onRestoreStart: { _ in timing.started() },
+            onRestoreEnd: { progress in timing.ended(records: progress.restored) })
+        var options = self.options
+        let fresh = options.stateDirectory?.appendingPathComponent("restore-\(UInt64.random(in: 0...UInt64.max))")
+        options.stateDirectory = fresh
+        defer { if let fresh { try? FileManager.default.removeItem(at: fresh) } }
+        let instance = try KafkaStreams(topology: try Self.topology(options, instance: 0), config: config, kafka: kafka)
+        defer { instance.close(timeout: .seconds(60)) }
+        try instance.start()
+        let sources = Set((0..<topology.subtopologyCount).flatMap {
+            topology.sourceTopics(ofSubtopology: $0, applicationId: config.applicationId)
+        })
+        let expected = try KafkaAdminClient(properties: ["bootstrap.servers": kafka.bootstrapServers], logger: options.logger)
+            .describeTopics(sources.map(\.rawValue), timeout: .seconds(30)).reduce(0) { $0 + $1.partitions.count }
+        // Stores are restored in the rebalance that assigns their partitions, before it ends.
+        while !(instance.state == .running && instance.assignedPartitions.count >= expected) {
+            try Self.throwIfAnyFailed([instance])
+            guard ContinuousClock.now < deadline else {
+                throw StreamsError(.timeout, "the restoring instance did not get every partition within \(self.kafka.timeout)")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return timing.result
     }
 
     /// Produces the input into `transactions`, each record to its key's murmur2 partition, and

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import Logging
 import Streams
+import StreamsRocksDB
 import Synchronization
 
 /// Runs ZMart in memory over generated purchases or an input file, as the `zmart` command
@@ -34,6 +35,12 @@ public struct ZMartRun {
         public var stateful = false
         /// A customer whose running reward total the summary reports (stateful runs).
         public var watchedCustomer: String?
+        /// Where stateful ZMart keeps its stores on RocksDB (Kafka Streams' `state.dir`); in
+        /// memory when `nil`.
+        public var stateDirectory: URL?
+        /// After a stateful run, rebuilds every store from its changelog in a fresh instance
+        /// (empty stores: a new machine) and reports how fast (``Summary/restoredRecords``).
+        public var measureRestoration = false
         /// The output topics of the chosen topology.
         public var outputTopics: [TopicName] { stateful ? ZMartTopology.statefulOutputTopics : ZMartTopology.outputTopics }
         /// Where the runtime's metrics go; `nil` for `MetricsSystem.factory`.
@@ -88,6 +95,13 @@ public struct ZMartRun {
         public var interrupted: Bool?
         /// The watched customer's last `rewards` record (stateful runs with a watched customer).
         public var watchedCustomerReward: String?
+        /// Where the state stores lived: `memory` or `rocksdb` (stateful runs).
+        public var stores: String?
+        /// Records a fresh instance read back from the changelogs to rebuild the stores
+        /// (with ``Options/measureRestoration``).
+        public var restoredRecords: Int?
+        /// Seconds that rebuilding took, from the first changelog read to the last store whole.
+        public var restoreSeconds: Double?
     }
 
     /// The topology's text description.
@@ -107,7 +121,7 @@ public struct ZMartRun {
             throw StreamsError(.invalidConfiguration, "records must not be negative, not \(records)")
         }
         self.options = options
-        self.topology = try options.stateful ? ZMartTopology.makeStateful() : ZMartTopology.make()
+        self.topology = try options.stateful ? ZMartTopology.makeStateful(stores: options.storeSupplier()) : ZMartTopology.make()
     }
 
     /// Runs to the end of the input.
@@ -203,8 +217,76 @@ public struct ZMartRun {
         summary.outputCounts = Dictionary(uniqueKeysWithValues: drain.counts.map { ($0.key.rawValue, $0.value) })
         summary.samples = Dictionary(uniqueKeysWithValues: drain.samples.map { ($0.key.rawValue, $0.value) })
         summary.lostRecords = drain.lost + streams.lostRecords
+        if options.stateful {
+            summary.stores = options.stateDirectory == nil ? "memory" : "rocksdb"
+            if options.measureRestoration {
+                let (records, seconds) = try measureRestoration(cluster: cluster, config: config)
+                summary.restoredRecords = records
+                summary.restoreSeconds = seconds
+            }
+        }
         summary.peakRSSBytes = peakResidentSetBytes()
         return summary
+    }
+
+    /// Starts a second instance of the application over the same cluster, with empty stores
+    /// (RocksDB ones in a fresh folder), which rebuilds them from the changelogs; returns the
+    /// records it read and the seconds from the first restore to the last.
+    private func measureRestoration(cluster: InMemoryCluster, config: StreamsConfig) throws -> (Int, Double) {
+        var options = self.options
+        let fresh = options.stateDirectory?.appendingPathComponent("restore-\(UInt64.random(in: 0...UInt64.max))")
+        options.stateDirectory = fresh
+        defer { if let fresh { try? FileManager.default.removeItem(at: fresh) } }
+        let timing = RestoreTiming()
+        var config = config
+        config.restoreListener = StateRestoreListener(
+            onRestoreStart: { _ in timing.started() },
+            onRestoreEnd: { progress in timing.ended(records: progress.restored) })
+        let topology = try ZMartTopology.makeStateful(stores: options.storeSupplier())
+        let streams = try InMemoryStreams(topology: topology, cluster: cluster, config: config)
+        try streams.start()
+        try streams.close()
+        return timing.result
+    }
+}
+
+extension ZMartRun.Options {
+    /// The stores' engine: RocksDB in ``stateDirectory``, or in memory.
+    func storeSupplier() -> (@Sendable (String) -> KeyValueBytesStoreSupplier)? {
+        guard let directory = stateDirectory else { return nil }
+        return { name in RocksDBStores.persistentKeyValueStore(name, directory: directory) }
+    }
+}
+
+/// The span of a restoration: first start to last end, and the records restored.
+final class RestoreTiming: Sendable {
+    private struct State {
+        var first: ContinuousClock.Instant?
+        var last: ContinuousClock.Instant?
+        var records = 0
+    }
+    private let state = Mutex(State())
+
+    func started() {
+        let now = ContinuousClock.now
+        state.withLock { if $0.first == nil { $0.first = now } }
+    }
+
+    func ended(records: Int) {
+        let now = ContinuousClock.now
+        state.withLock {
+            $0.last = now
+            $0.records += records
+        }
+    }
+
+    /// Records restored and the seconds it took.
+    var result: (records: Int, seconds: Double) {
+        state.withLock { state in
+            guard let first = state.first, let last = state.last else { return (state.records, 0) }
+            let span = last - first
+            return (state.records, Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
+        }
     }
 }
 

@@ -426,7 +426,35 @@ struct ZMartCommandTests {
         #expect(report.stdout.contains("Fraud alerts:"))
         #expect(report.stdout.contains("Reward points of C-000042:"))
         #expect(try run(["--customer", "C-1"]).status != 0)
-        #expect(try run(["--stateful", "--bench"]).status != 0)
+    }
+
+    @Test func statefulBenchRunsOnRocksDBOrMemoryAndTimesTheRestoration() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let line = #/^engine=swift-(inmemory|kafka)-stateful records=2000 seconds=[0-9.]+ rps=[0-9]+ (patterns=2000 rewards=2000 purchases=2000 top-sellers=[0-9]+ fraud-alerts=[0-9]+) malformed=0 threads=1 peak_rss_mb=[0-9.]+ stores=(memory|rocksdb) restored=([0-9]+) restore_seconds=[0-9.]+ restore_rps=[0-9]+$/#
+        var counts: Set<String> = []
+        for runtime in Self.runtimes {
+            for stores in ["memory", "rocksdb"] {
+                let state = folder.appendingPathComponent("state-\(runtime.joined())-\(stores)")
+                let extra = stores == "rocksdb" ? ["--state-dir", state.path] : []
+                let result = try run(["--stateful", "--bench", "--records", "2000", "--seed", "7"] + runtime + extra)
+                #expect(result.status == 0, "stderr: \(result.stderr)")
+                let last = try #require(result.stdout.split(separator: "\n").last.map(String.init))
+                let match = try #require(last.wholeMatch(of: line), "\(last)")
+                #expect(match.3 == stores)
+                // Every store is rebuilt from its changelog: at least one record per customer.
+                #expect(Int(match.4)! >= 100, "\(last)")
+                counts.insert(String(match.2))
+                if stores == "rocksdb" {
+                    // The run's own databases, one folder per task and store.
+                    let files = FileManager.default.enumerator(atPath: state.path)?.compactMap { $0 as? String } ?? []
+                    #expect(files.contains { $0.hasSuffix("/reward-points") }, "\(files.prefix(5))")
+                }
+            }
+        }
+        // Both engines, both runtimes: the same outputs.
+        #expect(counts.count == 1, "\(counts)")
+        #expect(try run(["--state-dir", folder.path]).stderr.contains("--state-dir needs --stateful"))
     }
 
     @Test func badArgumentsAreRejected() throws {
