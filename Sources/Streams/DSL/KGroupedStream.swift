@@ -4,7 +4,9 @@
 /// Each aggregation keeps one value per key in a state store (change-logged, so it survives
 /// restarts) and returns the ``KTable`` of those values, which forwards every update.
 public struct KGroupedStream<Key, Value> {
-    let stream: KStream<Key, Value>
+    @usableFromInline let stream: KStream<Key, Value>
+
+    @inlinable init(stream: KStream<Key, Value>) { self.stream = stream }
 
     /// Counts the records of each key.
     ///
@@ -14,7 +16,7 @@ public struct KGroupedStream<Key, Value> {
     /// - Parameters:
     ///   - name: The node's name; generated when `nil`.
     ///   - materialized: The store.
-    @discardableResult
+    @inlinable @discardableResult
     public func count(named name: String? = nil, _ materialized: Materialized<Key, Int64>) -> KTable<Key, Int64> {
         aggregate(named: name, initializer: { 0 }, materialized) { _, _, count in count + 1 }
     }
@@ -30,7 +32,7 @@ public struct KGroupedStream<Key, Value> {
     ///   - name: The node's name; generated when `nil`.
     ///   - materialized: The store.
     ///   - reducer: Combines the aggregate so far with a new value.
-    @discardableResult
+    @inlinable @discardableResult
     public func reduce(
         named name: String? = nil, _ materialized: Materialized<Key, Value>,
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
@@ -55,7 +57,7 @@ public struct KGroupedStream<Key, Value> {
     ///   - initializer: The aggregate of a key before its first record.
     ///   - materialized: The store.
     ///   - aggregator: Folds one record into the key's aggregate.
-    @discardableResult
+    @inlinable @discardableResult
     public func aggregate<Aggregate>(
         named name: String? = nil, initializer: @escaping @Sendable () throws -> Aggregate,
         _ materialized: Materialized<Key, Aggregate>,
@@ -68,7 +70,8 @@ public struct KGroupedStream<Key, Value> {
         }
     }
 
-    private func addAggregation<Aggregate>(
+    @inlinable
+    func addAggregation<Aggregate>(
         named name: String?, prefix: String, _ materialized: Materialized<Key, Aggregate>,
         _ make: @escaping @Sendable (String) -> KStreamAggregate<Key, Value, Aggregate>
     ) -> KTable<Key, Aggregate> {
@@ -105,6 +108,7 @@ extension KStream {
     /// Use it on a stream whose keys are still those of its input topic. After a key-changing
     /// operator (``keyChanged``) use ``groupByKey(_:)``, which repartitions; this one then
     /// fails the build, naming the node.
+    @inlinable
     public func groupByKey() -> KGroupedStream<Key, Value> {
         if keyChanged {
             builder.topology.deferredErrors.append(
@@ -125,6 +129,7 @@ extension KStream {
     ///     .count(Materialized("purchases-per-customer", key: .string, value: .int64))
     /// ```
     /// - Parameter grouped: The repartition topic's serdes and name.
+    @inlinable
     public func groupByKey(_ grouped: Grouped<Key, Value>) -> KGroupedStream<Key, Value> {
         KGroupedStream(stream: keyChanged ? repartitioned(grouped) : self)
     }
@@ -140,6 +145,7 @@ extension KStream {
     /// - Parameters:
     ///   - grouped: The repartition topic's serdes and name.
     ///   - keySelector: The new key of a record.
+    @inlinable
     public func groupBy<NewKey>(
         _ grouped: Grouped<NewKey, Value>, _ keySelector: @escaping @Sendable (Key, Value) throws -> NewKey
     ) -> KGroupedStream<NewKey, Value> {
@@ -149,12 +155,14 @@ extension KStream {
     /// Writes the stream to a repartition topic `<applicationId>-<name>-repartition` and reads
     /// it back, so each key's records meet in one partition: Kafka Streams' `repartition`.
     /// Use it before a stateful ``process(named:stores:_:)`` on re-keyed records.
+    @inlinable
     public func repartition(_ grouped: Grouped<Key, Value>) -> KStream<Key, Value> {
         repartitioned(grouped)
     }
 
     /// Writes the stream to a repartition topic and reads it back: a new sub-topology whose
     /// tasks get each key's records in one partition.
+    @inlinable
     func repartitioned(_ grouped: Grouped<Key, Value>) -> KStream<Key, Value> {
         let sinkName = builder.nodeName(nil, prefix: "KSTREAM-SINK-")
         let topic = TopicName("\(grouped.name ?? sinkName)-repartition")

@@ -4,15 +4,15 @@
 /// ``KGroupedStream``. Downstream, a table forwards each update as a record whose value is the
 /// key's new value, or `nil` when the key was deleted (a tombstone).
 public struct KTable<Key, Value> {
-    let builder: StreamsBuilder
+    @usableFromInline let builder: StreamsBuilder
     /// The name of the node whose output is this table's updates.
     public let node: String
     /// The state store that holds the table, when it is materialized (queryable by this name).
     public let storeName: String?
     /// The windows, for a table of windowed aggregates.
-    let windows: TimeWindows?
+    @usableFromInline let windows: TimeWindows?
 
-    init(builder: StreamsBuilder, node: String, storeName: String?, windows: TimeWindows? = nil) {
+    @inlinable init(builder: StreamsBuilder, node: String, storeName: String?, windows: TimeWindows? = nil) {
         self.builder = builder
         self.node = node
         self.storeName = storeName
@@ -24,6 +24,7 @@ public struct KTable<Key, Value> {
     /// ```swift
     /// counts.toStream().to("counts", Produced(key: .string, value: Serde<Int64>.int64.optional))
     /// ```
+    @inlinable
     public func toStream(named name: String? = nil) -> KStream<Key, Value?> {
         let nodeName = builder.nodeName(name, prefix: "KTABLE-TOSTREAM-")
         builder.topology.addProcessor(nodeName, parents: [node]) {
@@ -33,6 +34,7 @@ public struct KTable<Key, Value> {
     }
 
     /// Transforms each value; deletes stay deletes. Not materialized.
+    @inlinable
     public func mapValues<NewValue>(
         named name: String? = nil, _ transform: @escaping @Sendable (Value) throws -> NewValue
     ) -> KTable<Key, NewValue> {
@@ -45,6 +47,7 @@ public struct KTable<Key, Value> {
 
     /// Keeps the keys whose value satisfies a predicate: an update that fails it becomes a
     /// delete downstream, as in Kafka Streams. Not materialized.
+    @inlinable
     public func filter(
         named name: String? = nil, _ predicate: @escaping @Sendable (Key, Value) throws -> Bool
     ) -> KTable<Key, Value> {

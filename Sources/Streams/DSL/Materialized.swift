@@ -20,6 +20,11 @@ public struct Materialized<Key, Value>: Sendable {
     /// Whether the store has a changelog topic (so it survives a restart or a move); on by
     /// default.
     public var loggingEnabled = true
+    /// Whether a write-back cache of typed values sits in front of the store (Kafka Streams'
+    /// record cache, on by default for the DSL's stores as in Kafka): the latest value of a
+    /// key reaches the store and its changelog at each commit rather than on every update.
+    /// What the table forwards downstream does not change.
+    public var cachingEnabled = true
 
     /// A materialization with these serdes.
     /// - Parameters:
@@ -33,6 +38,7 @@ public struct Materialized<Key, Value>: Sendable {
     }
 
     /// The key-value store builder for a store named `name`.
+    @usableFromInline
     func storeBuilder(named name: String) -> StoreBuilder {
         builder(named: name, Stores.keyValueStoreBuilder)
     }
@@ -46,7 +52,8 @@ public struct Materialized<Key, Value>: Sendable {
     private func builder(
         named name: String, _ make: (KeyValueBytesStoreSupplier, Serde<Key>, Serde<Value>) -> StoreBuilder
     ) -> StoreBuilder {
-        let built = make(storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name), key, value)
+        var built = make(storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name), key, value)
+        if cachingEnabled { built = built.withCachingEnabled() }
         return loggingEnabled ? built : built.withLoggingDisabled()
     }
 }

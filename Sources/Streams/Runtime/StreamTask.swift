@@ -54,9 +54,10 @@ package final class StreamTask {
                     let topic = resolve(store.changelogTopic)
                     logged.append((bytes, topic))
                     context.stores[store.name] = typed(
-                        ChangeLoggingKeyValueStore(bytes, context: context, topic: topic, partition: partition))
+                        ChangeLoggingKeyValueStore(bytes, context: context, topic: topic, partition: partition),
+                        store.cacheCapacity)
                 } else {
-                    context.stores[store.name] = typed(bytes)
+                    context.stores[store.name] = typed(bytes, store.cacheCapacity)
                 }
             }
         }

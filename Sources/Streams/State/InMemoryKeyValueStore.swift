@@ -8,7 +8,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
     public let name: String
     /// Always `false`.
     public var persistent: Bool { false }
-    private var entries: [StoreKey: [UInt8]] = [:]
+    private var entries: [KeyBytes: [UInt8]] = [:]
     /// The keys in store order, while no key has been added or removed since they were sorted.
     private var sortedKeys: [[UInt8]]?
     private var closed = false
@@ -20,7 +20,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
 
     public func get(_ key: [UInt8]) throws -> [UInt8]? {
         try checkOpen()
-        return entries[StoreKey(key)]
+        return entries[KeyBytes(key)]
     }
 
     public func put(_ key: [UInt8], _ value: [UInt8]?) throws {
@@ -29,13 +29,13 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
             try delete(key)
             return
         }
-        if entries.updateValue(value, forKey: StoreKey(key)) == nil { sortedKeys = nil }
+        if entries.updateValue(value, forKey: KeyBytes(key)) == nil { sortedKeys = nil }
     }
 
     @discardableResult
     public func delete(_ key: [UInt8]) throws -> [UInt8]? {
         try checkOpen()
-        let old = entries.removeValue(forKey: StoreKey(key))
+        let old = entries.removeValue(forKey: KeyBytes(key))
         if old != nil { sortedKeys = nil }
         return old
     }
@@ -58,7 +58,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
         while index < keys.count {
             let key = keys[index]
             if let to, compareKeyBytes(key, to) > 0 { break }
-            result.append(KeyValueBytes(key: key, value: entries[StoreKey(key)]!))
+            result.append(KeyValueBytes(key: key, value: entries[KeyBytes(key)]!))
             index += 1
         }
         return reverse ? result.reversed() : result
@@ -79,17 +79,5 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
 
     private func checkOpen() throws {
         if closed { throw StreamsError(.illegalState, "state store \(name) is closed") }
-    }
-}
-
-/// A store key with a hash over its bytes in one call: `[UInt8]`'s own `Hashable` feeds the
-/// hasher one element at a time, which cost more than the rest of a lookup.
-private struct StoreKey: Hashable {
-    let bytes: [UInt8]
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

@@ -13,14 +13,24 @@
 public final class KeyValueStore<Key, Value>: StateStore {
     /// The bytes store underneath.
     public let bytes: any KeyValueBytesStore
-    private let keySerde: Serde<Key>
-    private let valueSerde: Serde<Value>
+    @usableFromInline let keySerde: Serde<Key>
+    @usableFromInline let valueSerde: Serde<Value>
+    /// Typed values not yet written to `bytes` (see ``StoreBuilder/withCachingEnabled(maxEntries:)``).
+    @usableFromInline let cache: StoreCache<Value>?
 
-    /// Wraps a bytes store.
-    public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
+    /// Wraps a bytes store; every call goes straight to it.
+    public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
+        self.init(bytes, key: key, value: value, cacheCapacity: nil)
+    }
+
+    /// Wraps a bytes store, with a write-back cache of `cacheCapacity` typed entries in front
+    /// of it when not `nil`.
+    @usableFromInline
+    init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
         self.bytes = bytes
         keySerde = key
         valueSerde = value
+        cache = cacheCapacity.map { StoreCache(capacity: $0) }
     }
 
     /// The store's name.
@@ -30,18 +40,30 @@ public final class KeyValueStore<Key, Value>: StateStore {
 
     /// The value stored for `key`, or `nil`.
     /// - Throws: ``StreamsError`` if a serde or the store fails.
+    @inlinable
     public func get(_ key: Key) throws -> Value? {
-        guard let stored = try bytes.get(try serializeKey(key)) else { return nil }
-        return try deserializeValue(stored)
+        let keyBytes = try serializeKey(key)
+        guard let cache else { return try bytes.get(keyBytes).map(deserializeValue) }
+        if let hit = cache.lookup(keyBytes) { return hit }
+        let value = try bytes.get(keyBytes).map(deserializeValue)
+        try cache.remember(keyBytes, value, writeBack: writeToBytes)
+        return value
     }
 
     /// Stores `value` for `key`; `nil` deletes it.
+    @inlinable
     public func put(_ key: Key, _ value: Value?) throws {
-        try bytes.put(try serializeKey(key), try value.map(serializeValue))
+        let keyBytes = try serializeKey(key)
+        if let cache {
+            try cache.write(keyBytes, value, writeBack: writeToBytes)
+        } else {
+            try bytes.put(keyBytes, try value.map(serializeValue))
+        }
     }
 
     /// Stores `value` unless `key` has one; returns the value it already had.
     @discardableResult
+    @inlinable
     public func putIfAbsent(_ key: Key, _ value: Value) throws -> Value? {
         if let existing = try get(key) { return existing }
         try put(key, value)
@@ -49,37 +71,71 @@ public final class KeyValueStore<Key, Value>: StateStore {
     }
 
     /// Stores every pair.
+    @inlinable
     public func putAll(_ entries: [(key: Key, value: Value?)]) throws {
+        if cache != nil {
+            for entry in entries { try put(entry.key, entry.value) }
+            return
+        }
         try bytes.putAll(try entries.map { (try serializeKey($0.key), try $0.value.map(serializeValue)) })
     }
 
     /// Deletes `key`; returns the value it had.
     @discardableResult
+    @inlinable
     public func delete(_ key: Key) throws -> Value? {
+        if let cache {
+            let old = try get(key)
+            try cache.write(try serializeKey(key), nil, writeBack: writeToBytes)
+            return old
+        }
         guard let old = try bytes.delete(try serializeKey(key)) else { return nil }
         return try deserializeValue(old)
     }
 
     /// The pairs with `from <= key <= to` in serialized-key order (`nil` bounds are open).
+    @inlinable
     public func range(from: Key? = nil, to: Key? = nil, reverse: Bool = false) throws -> [(key: Key, value: Value)] {
-        try bytes.range(from: try from.map(serializeKey), to: try to.map(serializeKey), reverse: reverse).map {
+        try writeCachedEntries()
+        return try bytes.range(from: try from.map(serializeKey), to: try to.map(serializeKey), reverse: reverse).map {
             (try deserializeKey($0.key), try deserializeValue($0.value))
         }
     }
 
     /// Every pair, in serialized-key order.
+    @inlinable
     public func all() throws -> [(key: Key, value: Value)] { try range() }
 
     /// An estimate of the number of keys.
     public var approximateNumEntries: Int { bytes.approximateNumEntries }
 
-    /// Flushes the store underneath.
-    public func flush() throws { try bytes.flush() }
+    /// Writes cached changes to the store underneath (and so to its changelog), then flushes it.
+    @inlinable
+    public func flush() throws {
+        try writeCachedEntries()
+        try bytes.flush()
+    }
 
-    /// Closes the store underneath.
-    public func close() { bytes.close() }
+    /// Closes the store underneath. Cached changes not yet flushed are dropped: runtimes flush
+    /// before they commit, and a task closed without a commit is processed again.
+    public func close() {
+        cache?.discard()
+        bytes.close()
+    }
 
-    private func serializeKey(_ key: Key) throws -> [UInt8] {
+    /// Writes cached changes to the store underneath, so that reading `bytes` sees them.
+    @inlinable
+    public func writeCachedEntries() throws {
+        try cache?.writeBack(writeToBytes)
+    }
+
+    @usableFromInline
+    func writeToBytes(_ key: [UInt8], _ value: Value?) throws {
+        try bytes.put(key, try value.map(serializeValue))
+    }
+
+    @usableFromInline
+    func serializeKey(_ key: Key) throws -> [UInt8] {
         do {
             guard let serialized = try keySerde.serialize(key) else {
                 throw StreamsError(.serialization, "state store \(name) cannot store a null key")
@@ -92,7 +148,8 @@ public final class KeyValueStore<Key, Value>: StateStore {
         }
     }
 
-    private func serializeValue(_ value: Value) throws -> [UInt8] {
+    @usableFromInline
+    func serializeValue(_ value: Value) throws -> [UInt8] {
         do {
             return try valueSerde.serialize(value) ?? []
         } catch {
@@ -100,7 +157,8 @@ public final class KeyValueStore<Key, Value>: StateStore {
         }
     }
 
-    private func deserializeKey(_ bytes: [UInt8]) throws -> Key {
+    @usableFromInline
+    func deserializeKey(_ bytes: [UInt8]) throws -> Key {
         do {
             return try keySerde.deserialize(bytes)
         } catch {
@@ -108,7 +166,8 @@ public final class KeyValueStore<Key, Value>: StateStore {
         }
     }
 
-    private func deserializeValue(_ bytes: [UInt8]) throws -> Value {
+    @usableFromInline
+    func deserializeValue(_ bytes: [UInt8]) throws -> Value {
         do {
             return try valueSerde.deserialize(bytes)
         } catch {

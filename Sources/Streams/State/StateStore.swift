@@ -84,6 +84,15 @@ public func compareKeyBytes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int {
 public protocol BytesBackedStore: StateStore {
     /// The bytes store underneath.
     var bytes: any KeyValueBytesStore { get }
+    /// Writes changes the typed store holds in a cache to ``bytes``, so that reading it sees
+    /// them; call it on the store's thread before reading ``bytes``.
+    /// - Throws: ``StreamsError`` from a serde or the store.
+    func writeCachedEntries() throws
+}
+
+extension BytesBackedStore {
+    /// Nothing to write: the store has no cache.
+    public func writeCachedEntries() throws {}
 }
 
 extension KeyValueStore: BytesBackedStore {}

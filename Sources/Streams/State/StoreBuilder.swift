@@ -7,8 +7,9 @@
 /// instance) rebuilds its store from that topic before it processes a record.
 public struct StoreBuilder: Sendable {
     enum Kind: Sendable {
-        /// A key-value store: the bytes store, and the typed store over it.
-        case keyValue(KeyValueBytesStoreSupplier, typed: @Sendable (any KeyValueBytesStore) -> any StateStore)
+        /// A key-value store: the bytes store, and the typed store over it (with a cache of
+        /// that many entries, or none).
+        case keyValue(KeyValueBytesStoreSupplier, typed: @Sendable (any KeyValueBytesStore, _ cacheCapacity: Int?) -> any StateStore)
         /// A store made whole by the user; not change-logged.
         case custom(@Sendable (TaskId) throws -> any StateStore)
     }
@@ -19,6 +20,9 @@ public struct StoreBuilder: Sendable {
     public let persistent: Bool
     /// Whether the store's writes go to its changelog topic.
     public private(set) var loggingEnabled: Bool
+    /// How many typed entries the store caches in front of its bytes store, or `nil` for no
+    /// cache (see ``withCachingEnabled(maxEntries:)``).
+    public private(set) var cacheCapacity: Int?
     let kind: Kind
 
     /// A builder from a function that makes the store of a task. Such stores are not
@@ -34,7 +38,10 @@ public struct StoreBuilder: Sendable {
         kind = .custom(make)
     }
 
-    init(supplier: KeyValueBytesStoreSupplier, typed: @escaping @Sendable (any KeyValueBytesStore) -> any StateStore) {
+    init(
+        supplier: KeyValueBytesStoreSupplier,
+        typed: @escaping @Sendable (any KeyValueBytesStore, _ cacheCapacity: Int?) -> any StateStore
+    ) {
         name = supplier.name
         persistent = supplier.persistent
         loggingEnabled = true
@@ -45,6 +52,26 @@ public struct StoreBuilder: Sendable {
     public func withLoggingDisabled() -> StoreBuilder {
         var copy = self
         copy.loggingEnabled = false
+        return copy
+    }
+
+    /// The same builder with a write-back cache of up to `maxEntries` typed values in front of
+    /// each store (Kafka Streams' `withCachingEnabled()`): a hot key is neither deserialized
+    /// on every read nor serialized and change-logged on every write; its latest value reaches
+    /// the store and the changelog when the store is flushed (before every commit) or the
+    /// cache fills. Downstream records are unaffected. Key-value stores only; others ignore it.
+    /// - Parameter maxEntries: The most entries cached per store (per task).
+    public func withCachingEnabled(maxEntries: Int = 10_000) -> StoreBuilder {
+        precondition(maxEntries > 0, "a store cache holds at least one entry")
+        var copy = self
+        copy.cacheCapacity = maxEntries
+        return copy
+    }
+
+    /// The same builder with no cache: every read and write goes to the store.
+    public func withCachingDisabled() -> StoreBuilder {
+        var copy = self
+        copy.cacheCapacity = nil
         return copy
     }
 
@@ -88,10 +115,13 @@ public enum Stores {
     }
 
     /// A builder of typed key-value stores over `supplier`'s bytes stores.
-    /// Its stores are change-logged; see ``StoreBuilder/withLoggingDisabled()``.
+    /// Its stores are change-logged (see ``StoreBuilder/withLoggingDisabled()``) and not
+    /// cached (see ``StoreBuilder/withCachingEnabled(maxEntries:)``).
     public static func keyValueStoreBuilder<Key, Value>(
         _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
     ) -> StoreBuilder {
-        StoreBuilder(supplier: supplier) { bytes in KeyValueStore(bytes, key: key, value: value) }
+        StoreBuilder(supplier: supplier) { bytes, cacheCapacity in
+            KeyValueStore(bytes, key: key, value: value, cacheCapacity: cacheCapacity)
+        }
     }
 }

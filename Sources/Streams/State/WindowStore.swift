@@ -98,6 +98,6 @@ extension Stores {
     public static func windowStoreBuilder<Key, Value>(
         _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
     ) -> StoreBuilder {
-        StoreBuilder(supplier: supplier) { bytes in WindowStore(bytes, key: key, value: value) }
+        StoreBuilder(supplier: supplier) { bytes, _ in WindowStore(bytes, key: key, value: value) }
     }
 }

@@ -19,7 +19,7 @@ public struct TopologyBuilder: Sendable {
     /// Processors connected to stores after they were added: (processor, store).
     var storeConnections: [(processor: String, store: String)] = []
     /// Mistakes the DSL found while declaring; ``build()`` throws the first.
-    var deferredErrors: [StreamsError] = []
+    @usableFromInline var deferredErrors: [StreamsError] = []
 
     /// Creates an empty builder.
     public init() {}
@@ -211,6 +211,7 @@ public struct TopologyBuilder: Sendable {
 
     /// Marks a topic as internal to the application: on a cluster its name gets the
     /// application id as prefix, `<applicationId>-<name>`.
+    @usableFromInline
     mutating func addInternalTopic(_ topic: TopicName) {
         internalTopics.insert(topic)
     }

@@ -59,7 +59,10 @@ public struct ReadOnlyKeyValueStore<Key, Value>: Sendable {
         for thread in streams.threads {
             entries += try thread.perform(timeout: timeout) { tasks -> [KeyValueBytes] in
                 try tasks.values.compactMap { $0.stateStores[name] as? any BytesBackedStore }
-                    .flatMap { try $0.bytes.range(from: low, to: high, reverse: false) }
+                    .flatMap { store in
+                        try store.writeCachedEntries()
+                        return try store.bytes.range(from: low, to: high, reverse: false)
+                    }
             }
         }
         entries.sort { compareKeyBytes($0.key, $1.key) < 0 }
@@ -73,6 +76,8 @@ public struct ReadOnlyKeyValueStore<Key, Value>: Sendable {
         guard let store = task?.stateStores[name] as? any BytesBackedStore else {
             throw StreamsError(.illegalState, "state store \(name) is not open on this instance now (its task moved or is closed)")
         }
+        // Cached writes reach the bytes store (and its changelog, as at the next commit) first.
+        try store.writeCachedEntries()
         return store.bytes
     }
 }

@@ -1,28 +1,30 @@
 /// `aggregate`, `reduce` and `count`: folds each record into its key's value in a store and
 /// forwards the new value.
+@usableFromInline
 final class KStreamAggregate<Key, Value, Aggregate>: Processor {
-    typealias KeyIn = Key
-    typealias ValueIn = Value
-    typealias KeyOut = Key
-    typealias ValueOut = Aggregate?
-    let storeName: String
+    @usableFromInline typealias KeyIn = Key
+    @usableFromInline typealias ValueIn = Value
+    @usableFromInline typealias KeyOut = Key
+    @usableFromInline typealias ValueOut = Aggregate?
+    @usableFromInline let storeName: String
     /// The new aggregate from the key, the record's value and the old aggregate (`nil` for
     /// the key's first record).
-    let fold: @Sendable (Key, Value, Aggregate?) throws -> Aggregate
-    private var context: ProcessorContext<Key, Aggregate?>!
-    private var store: KeyValueStore<Key, Aggregate>!
+    @usableFromInline let fold: @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+    // Set once at initialize; the processor is confined to its task.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Aggregate?>!
+    @exclusivity(unchecked) @usableFromInline var store: KeyValueStore<Key, Aggregate>!
 
-    init(store: String, _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate) {
+    @inlinable init(store: String, _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate) {
         storeName = store
         self.fold = fold
     }
 
-    func initialize(context: ProcessorContext<Key, Aggregate?>) throws {
+    @inlinable func initialize(context: ProcessorContext<Key, Aggregate?>) throws {
         self.context = context
         store = try context.stateStore(named: storeName, as: KeyValueStore<Key, Aggregate>.self)
     }
 
-    func process(_ record: Record<Key, Value>) throws {
+    @inlinable func process(_ record: Record<Key, Value>) throws {
         let new = try fold(record.key, record.value, try store.get(record.key))
         try store.put(record.key, new)
         try context.forward(record.withValue(Optional(new)))
@@ -30,42 +32,46 @@ final class KStreamAggregate<Key, Value, Aggregate>: Processor {
 }
 
 /// A table read from a topic: each record sets (or, with a null value, deletes) its key.
+@usableFromInline
 final class KTableSource<Key, Value>: Processor {
-    typealias KeyIn = Key
-    typealias ValueIn = Value?
-    typealias KeyOut = Key
-    typealias ValueOut = Value?
-    let storeName: String
-    private var context: ProcessorContext<Key, Value?>!
-    private var store: KeyValueStore<Key, Value>!
+    @usableFromInline typealias KeyIn = Key
+    @usableFromInline typealias ValueIn = Value?
+    @usableFromInline typealias KeyOut = Key
+    @usableFromInline typealias ValueOut = Value?
+    @usableFromInline let storeName: String
+    // Set once at initialize; the processor is confined to its task.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Value?>!
+    @exclusivity(unchecked) @usableFromInline var store: KeyValueStore<Key, Value>!
 
-    init(store: String) { storeName = store }
+    @inlinable init(store: String) { storeName = store }
 
-    func initialize(context: ProcessorContext<Key, Value?>) throws {
+    @inlinable func initialize(context: ProcessorContext<Key, Value?>) throws {
         self.context = context
         store = try context.stateStore(named: storeName, as: KeyValueStore<Key, Value>.self)
     }
 
-    func process(_ record: Record<Key, Value?>) throws {
+    @inlinable func process(_ record: Record<Key, Value?>) throws {
         try store.put(record.key, record.value)
         try context.forward(record)
     }
 }
 
 /// A table's filter: a value that fails the predicate is forwarded as a delete.
+@usableFromInline
 final class KTableFilter<Key, Value>: Processor {
-    typealias KeyIn = Key
-    typealias ValueIn = Value?
-    typealias KeyOut = Key
-    typealias ValueOut = Value?
-    let predicate: @Sendable (Key, Value) throws -> Bool
-    private var context: ProcessorContext<Key, Value?>!
+    @usableFromInline typealias KeyIn = Key
+    @usableFromInline typealias ValueIn = Value?
+    @usableFromInline typealias KeyOut = Key
+    @usableFromInline typealias ValueOut = Value?
+    @usableFromInline let predicate: @Sendable (Key, Value) throws -> Bool
+    // Set once at initialize; the processor is confined to its task.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Value?>!
 
-    init(_ predicate: @escaping @Sendable (Key, Value) throws -> Bool) { self.predicate = predicate }
+    @inlinable init(_ predicate: @escaping @Sendable (Key, Value) throws -> Bool) { self.predicate = predicate }
 
-    func initialize(context: ProcessorContext<Key, Value?>) throws { self.context = context }
+    @inlinable func initialize(context: ProcessorContext<Key, Value?>) throws { self.context = context }
 
-    func process(_ record: Record<Key, Value?>) throws {
+    @inlinable func process(_ record: Record<Key, Value?>) throws {
         let kept = try record.value.map { try predicate(record.key, $0) } ?? false
         try context.forward(kept ? record : record.withValue(nil))
     }

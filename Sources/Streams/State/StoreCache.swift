@@ -1,0 +1,108 @@
+/// A write-back cache of typed values in front of a bytes store: Kafka Streams' record cache
+/// (`statestore.cache.max.bytes`), kept above the serdes so that a hot key is neither
+/// deserialized on every read nor serialized, stored and change-logged on every write.
+///
+/// Reads that hit return the cached value; writes only mark the entry dirty. Dirty entries go
+/// to the bytes store (and through it to the changelog), in the order they were first
+/// dirtied, when the store is flushed — which every runtime does before it commits offsets,
+/// so at-least-once and exactly-once hold as without a cache — or when the cache outgrows its
+/// capacity. So a key written many times between two commits reaches its changelog once.
+/// Records are still forwarded downstream on every update: the cache changes what the
+/// changelog holds between commits, never what a processor emits.
+///
+/// Confined to its task's thread, like the store.
+@usableFromInline
+final class StoreCache<Value> {
+    @usableFromInline
+    struct Entry {
+        /// The value; `nil` for a deletion not yet written (or a key known to be absent).
+        @usableFromInline var value: Value?
+        @usableFromInline var dirty: Bool
+
+        @inlinable init(value: Value?, dirty: Bool) {
+            self.value = value
+            self.dirty = dirty
+        }
+    }
+
+    /// Most entries held; past it, dirty entries are written and the cache starts again.
+    @usableFromInline let capacity: Int
+    // Confined to the task's thread: no run-time exclusivity checks on the per-record path.
+    @exclusivity(unchecked) @usableFromInline var entries: [KeyBytes: Entry] = [:]
+    /// Keys of dirty entries, in the order they became dirty.
+    @exclusivity(unchecked) @usableFromInline var dirtyOrder: [KeyBytes] = []
+
+    @usableFromInline
+    init(capacity: Int) {
+        precondition(capacity > 0, "a store cache holds at least one entry")
+        self.capacity = capacity
+    }
+
+    /// The cached value of `key` (`.some(nil)` for a key known to be absent), or `nil` on a miss.
+    @inlinable
+    func lookup(_ key: [UInt8]) -> Value?? {
+        entries[KeyBytes(key)].map(\.value)
+    }
+
+    /// Remembers a value read from the store (not dirty).
+    @inlinable
+    func remember(_ key: [UInt8], _ value: Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
+        try makeRoom(writeBack)
+        let cacheKey = KeyBytes(key)
+        if entries[cacheKey] == nil { entries[cacheKey] = Entry(value: value, dirty: false) }
+    }
+
+    /// Records a write (a `nil` value deletes); it reaches the store at the next write-back.
+    @inlinable
+    func write(_ key: [UInt8], _ value: Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
+        let cacheKey = KeyBytes(key)
+        if let existing = entries[cacheKey] {
+            if !existing.dirty { dirtyOrder.append(cacheKey) }
+            entries[cacheKey] = Entry(value: value, dirty: true)
+            return
+        }
+        try makeRoom(writeBack)
+        entries[cacheKey] = Entry(value: value, dirty: true)
+        dirtyOrder.append(cacheKey)
+    }
+
+    /// Whether some write has not reached the store yet.
+    @inlinable
+    var hasDirtyEntries: Bool { !dirtyOrder.isEmpty }
+
+    /// Writes every dirty entry to the store, in the order they became dirty; they stay cached,
+    /// clean.
+    @inlinable
+    func writeBack(_ write: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
+        guard !dirtyOrder.isEmpty else { return }
+        let order = dirtyOrder
+        dirtyOrder = []
+        for (position, key) in order.enumerated() {
+            guard let entry = entries[key], entry.dirty else { continue }
+            do {
+                try write(key.bytes, entry.value)
+            } catch {
+                // What is not written stays dirty, so a later flush tries again.
+                dirtyOrder = Array(order[position...])
+                throw error
+            }
+            entries[key]?.dirty = false
+        }
+    }
+
+    /// Forgets everything, written or not (the task is closed, or its state is discarded).
+    @inlinable
+    func discard() {
+        entries = [:]
+        dirtyOrder = []
+    }
+
+    /// A full cache writes its dirty entries and starts again: simple, and at most one
+    /// write per key per fill.
+    @inlinable
+    func makeRoom(_ writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
+        guard entries.count >= capacity else { return }
+        try self.writeBack(writeBack)
+        entries.removeAll(keepingCapacity: true)
+    }
+}
