@@ -117,53 +117,38 @@ package final class StreamTask {
     }
 
     /// Rebuilds the change-logged stores from their changelogs (the task's partition of each),
-    /// writing straight into the stores under the logging layer; call before ``initialize()``.
-    /// Progress goes to the log (start, every 100,000 records, end) and to `listener`.
+    /// one after the other, writing straight into the stores under the logging layer; call
+    /// before ``initialize()``. Progress goes to the log (start, every 100,000 records, end)
+    /// and to `listener`.
     /// - Returns: The records restored per store.
     /// - Throws: ``StreamsError`` from the reader or a store.
     @discardableResult
     package func restoreStores(
         listener: StateRestoreListener? = nil, using read: ChangelogReader
     ) throws -> [(store: String, records: Int)] {
-        var restored: [(String, Int)] = []
-        for (store, topic) in logged {
-            var total: Int64 = 0
-            var count = 0
-            let partition = TopicPartition(topic: topic, partition: id.partition)
-            let metadata: Logger.Metadata = ["store": .string(store.name), "changelog": .string(partition.description)]
-            // A persistent store closed cleanly says how far its data goes: read only the rest.
-            // The checkpoint goes while the store runs (a crash leaves its data ahead of it).
+        try changelogRestorations(listener: listener).map { restoration in
+            _ = try read(restoration.changelog.topic, restoration.changelog.partition, restoration.from, restoration.begin, restoration.apply)
+            restoration.finish()
+            return (restoration.store.name, restoration.restored)
+        }
+    }
+
+    /// What rebuilding each change-logged store takes, for a runtime that reads many
+    /// changelog partitions at once: where to read from, and where the records go. A
+    /// persistent store's checkpoint (how far its data goes) is consumed here: it is removed
+    /// while the store runs, since a crash leaves the data ahead of it.
+    package func changelogRestorations(listener: StateRestoreListener? = nil) -> [ChangelogRestoration] {
+        logged.map { store, topic in
             let checkpoint = store.checkpointPath.flatMap(Checkpoint.read)
             if let path = store.checkpointPath { Checkpoint.remove(path) }
-            _ = try read(topic, id.partition, checkpoint, { start, end in
-                total = max(0, end - start)
-                guard total > 0 else { return }
-                context.logger.info(
-                    "restoring a state store from its changelog",
-                    metadata: metadata.merging(["records": .stringConvertible(total)]) { old, _ in old })
-                listener?.onRestoreStart?(RestoreProgress(task: id, store: store.name, changelog: partition, restored: 0, total: total))
-            }) { key, value in
-                guard let key else { return }
-                if let value { try store.put(Array(key), Array(value)) } else { try store.delete(Array(key)) }
-                count += 1
-                if count % 100_000 == 0 {
-                    context.logger.info(
-                        "restoring a state store",
-                        metadata: metadata.merging(["restored": .stringConvertible(count), "of": .stringConvertible(total)]) { old, _ in old })
-                    listener?.onBatchRestored?(RestoreProgress(task: id, store: store.name, changelog: partition, restored: count, total: total))
-                }
-            }
-            restored.append((store.name, count))
-            restoredRecords += count
-            if total > 0 {
-                context.logger.info(
-                    "state store restored from its changelog",
-                    metadata: metadata.merging(["restored": .stringConvertible(count), "of": .stringConvertible(total)]) { old, _ in old })
-                listener?.onRestoreEnd?(RestoreProgress(task: id, store: store.name, changelog: partition, restored: count, total: total))
-            }
+            return ChangelogRestoration(
+                task: self, store: store, changelog: TopicPartition(topic: topic, partition: id.partition),
+                from: checkpoint, listener: listener)
         }
-        return restored
     }
+
+    /// Counts records a restoration applied.
+    fileprivate func addRestored(_ count: Int) { restoredRecords += count }
 
     /// Initializes every processor.
     package func initialize() throws {
@@ -301,5 +286,74 @@ extension Topology {
         }
         for member in members { visit(member) }
         return order
+    }
+}
+
+/// Rebuilding one change-logged store of a task from its changelog partition. A runtime calls
+/// ``begin(start:end:)`` with the offsets it will read, ``apply(key:value:)`` for each record
+/// in offset order, then ``finish()``; progress goes to the task's log and the listener.
+package final class ChangelogRestoration {
+    /// The task.
+    package unowned let task: StreamTask
+    /// The store under the logging layer: restored records must not be logged again.
+    let store: any KeyValueBytesStore
+    /// The changelog partition, as named on the cluster.
+    package let changelog: TopicPartition
+    /// Where the store's data ends (its checkpoint), or `nil` to read from the start.
+    package let from: Int64?
+    private let listener: StateRestoreListener?
+    /// Records in the partition from where reading starts to its end.
+    package private(set) var total: Int64 = 0
+    /// Records applied so far.
+    package private(set) var restored = 0
+
+    init(task: StreamTask, store: any KeyValueBytesStore, changelog: TopicPartition, from: Int64?, listener: StateRestoreListener?) {
+        self.task = task
+        self.store = store
+        self.changelog = changelog
+        self.from = from
+        self.listener = listener
+    }
+
+    private var metadata: Logger.Metadata {
+        ["store": .string(store.name), "changelog": .string(changelog.description)]
+    }
+
+    private func progress() -> RestoreProgress {
+        RestoreProgress(task: task.id, store: store.name, changelog: changelog, restored: restored, total: total)
+    }
+
+    /// Reading starts at `start` and ends before `end`.
+    package func begin(start: Int64, end: Int64) {
+        total = max(0, end - start)
+        guard total > 0 else { return }
+        task.context.logger.info(
+            "restoring a state store from its changelog",
+            metadata: metadata.merging(["records": .stringConvertible(total)]) { old, _ in old })
+        listener?.onRestoreStart?(progress())
+    }
+
+    /// Writes one changelog record into the store: a value, or a delete for a tombstone.
+    @inline(__always)
+    package func apply(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws {
+        guard let key else { return }
+        if let value { try store.put(Array(key), Array(value)) } else { try store.delete(Array(key)) }
+        restored += 1
+        if restored % 100_000 == 0 {
+            task.context.logger.info(
+                "restoring a state store",
+                metadata: metadata.merging(["restored": .stringConvertible(restored), "of": .stringConvertible(total)]) { old, _ in old })
+            listener?.onBatchRestored?(progress())
+        }
+    }
+
+    /// The store is whole again.
+    package func finish() {
+        task.addRestored(restored)
+        guard total > 0 else { return }
+        task.context.logger.info(
+            "state store restored from its changelog",
+            metadata: metadata.merging(["restored": .stringConvertible(restored), "of": .stringConvertible(total)]) { old, _ in old })
+        listener?.onRestoreEnd?(progress())
     }
 }

@@ -184,47 +184,80 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// consumer (it reads assigned partitions, outside the group).
     private var restoreConsumer: KafkaConsumer?
 
-    /// Reads one changelog partition from its start to the end it has now.
-    private func readChangelog(
-        topic: TopicName, partition: Int32, from: Int64?, begin: (_ start: Int64, _ end: Int64) -> Void,
-        apply: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws -> Void
-    ) throws -> Int {
-        let consumer = try restoreConsumer ?? {
-            var properties = streams.kafka.common.merging(streams.kafka.consumerProperties) { _, new in new }
-            properties["client.id"] = "\(name)-restore-consumer"
-            properties["enable.auto.commit"] = "false"
-            let made = try KafkaConsumer(
-                groupId: "\(streams.config.applicationId)-restore", properties: properties, logger: logger,
-                onRebalance: { _ in })
-            restoreConsumer = made
-            return made
-        }()
+    /// The restore consumer, made on first use. Its fetch queue is larger than librdkafka's
+    /// defaults: restoring reads as fast as the brokers send, and librdkafka 2.0.2 waits a
+    /// whole second before fetching again once a small queue is full.
+    private func restoreClient() throws -> KafkaConsumer {
+        if let restoreConsumer { return restoreConsumer }
+        var properties = ["queued.min.messages": "1000000", "queued.max.messages.kbytes": "262144"]
+            .merging(streams.kafka.common) { _, new in new }
+            .merging(streams.kafka.consumerProperties) { _, new in new }
+        properties["client.id"] = "\(name)-restore-consumer"
+        properties["enable.auto.commit"] = "false"
+        let made = try KafkaConsumer(
+            groupId: "\(streams.config.applicationId)-restore", properties: properties, logger: logger,
+            onRebalance: { _ in })
+        restoreConsumer = made
+        return made
+    }
+
+    /// Rebuilds stores from their changelog partitions, all at once: one assignment of every
+    /// partition to the restore consumer, each read from its checkpoint (or its start) to the
+    /// end it has now. A partition is done when the consumer's position reaches that end,
+    /// which also steps over offsets that hold no record (transaction markers).
+    private func restore(_ restorations: [ChangelogRestoration]) throws {
+        guard !restorations.isEmpty else { return }
+        let consumer = try restoreClient()
         let timeout = streams.kafka.startupTimeout
-        let marks = try consumer.watermarks(topic: topic, partition: partition, timeout: timeout)
-        let start = min(max(marks.low, from ?? marks.low), marks.high)
-        begin(start, marks.high)
-        guard marks.high > start else { return 0 }
-        let key = TopicPartition(topic: topic, partition: partition)
-        try consumer.assign([key: start])
-        defer { try? consumer.assign([:]) }
-        var next = start
-        var count = 0
-        let deadline = ContinuousClock.now + timeout
-        while next < marks.high {
-            guard ContinuousClock.now < deadline else {
-                throw StreamsError(
-                    .timeout, "restoring from \(key) stopped at offset \(next) of \(marks.high) after \(timeout)")
-            }
-            _ = try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) { record in
-                guard record.partition == partition, record.topic == topic, record.offset >= next,
-                    record.offset < marks.high
-                else { return }
-                try apply(record.key, record.value)
-                next = record.offset + 1
-                count += 1
+        let partitions = restorations.map(\.changelog)
+        let lows = try consumer.offsets(.earliest, of: partitions, timeout: timeout)
+        let highs = try consumer.offsets(.latest, of: partitions, timeout: timeout)
+        var pending: [TopicPartition: (restoration: ChangelogRestoration, end: Int64)] = [:]
+        var starts: [TopicPartition: Int64] = [:]
+        for restoration in restorations {
+            let partition = restoration.changelog
+            let low = max(lows[partition] ?? 0, 0)
+            let high = max(highs[partition] ?? 0, low)
+            let start = min(max(low, restoration.from ?? low), high)
+            restoration.begin(start: start, end: high)
+            if high > start {
+                pending[partition] = (restoration, high)
+                starts[partition] = start
+            } else {
+                restoration.finish()
             }
         }
-        return count
+        guard !pending.isEmpty else { return }
+        try consumer.assign(starts)
+        defer { try? consumer.assign([:]) }
+        let deadline = ContinuousClock.now + timeout
+        var last: (partition: TopicPartition, restoration: ChangelogRestoration, end: Int64)?
+        while !pending.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                let left = pending.keys.sorted().prefix(5).map(\.description).joined(separator: ", ")
+                throw StreamsError(
+                    .timeout, "restoring state stores did not finish within \(timeout): \(pending.count) changelog partitions left (\(left))")
+            }
+            _ = try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(50)) { record in
+                let target: (partition: TopicPartition, restoration: ChangelogRestoration, end: Int64)
+                if let last, last.partition.partition == record.partition, last.partition.topic == record.topic {
+                    target = last
+                } else {
+                    let partition = TopicPartition(topic: record.topic, partition: record.partition)
+                    guard let found = pending[partition] else { return }
+                    target = (partition, found.restoration, found.end)
+                    last = target
+                }
+                guard record.offset < target.end else { return }
+                try target.restoration.apply(key: record.key, value: record.value)
+            }
+            for (partition, position) in try consumer.positions(Array(pending.keys)) {
+                guard let done = pending[partition], position >= done.end else { continue }
+                pending[partition] = nil
+                if last?.partition == partition { last = nil }
+                done.restoration.finish()
+            }
+        }
     }
 
     /// The thread's part of the instance's status, as of its last metrics refresh.
@@ -513,13 +546,10 @@ final class KafkaStreamThread: @unchecked Sendable {
                 partition: partition, task: task, source: try task.source(for: partition.topic),
                 next: committed[partition])
         }
-        for task in created {
-            // Stores first: a task processes nothing until its state is whole again.
-            try task.restoreStores(listener: streams.config.restoreListener) { topic, partition, from, begin, apply in
-                try self.readChangelog(topic: topic, partition: partition, from: from, begin: begin, apply: apply)
-            }
-            try task.initialize()
-        }
+        // Stores first, every new task's at once: a task processes nothing until its state is
+        // whole again.
+        try restore(created.flatMap { $0.changelogRestorations(listener: streams.config.restoreListener) })
+        for task in created { try task.initialize() }
         lastRoute = nil
         assigned.withLock { $0 = routes.keys.sorted() }
         logger.info(

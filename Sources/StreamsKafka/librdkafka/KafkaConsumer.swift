@@ -292,6 +292,66 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
+    /// The first offsets (`earliest`) or end offsets (`latest`) of many partitions, asked
+    /// from their leaders in one request per broker (ListOffsets). A consumer reading
+    /// committed data only (`isolation.level=read_committed`) gets, as the end, the last
+    /// stable offset.
+    /// - Throws: `.timeout`, `.unknownTopic` or `.kafka` naming the partition.
+    public func offsets(
+        _ which: OffsetSpec, of partitions: [TopicPartition], timeout: Duration
+    ) throws -> [TopicPartition: Int64] {
+        try checkOpen()
+        guard !partitions.isEmpty else { return [:] }
+        // offsetsForTimes with Kafka's special timestamps: -1 is the end, -2 the beginning.
+        let timestamp: Int64 = which == .latest ? -1 : -2
+        let list = TopicPartitionList.make(partitions.map { ($0, timestamp) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_offsets_for_times(handle, list, timeout.kafkaMilliseconds)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let code: StreamsError.Code = err == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timeout : .kafka
+            throw KafkaErrors.error(code, "cannot read the \(which) offsets of \(partitions.count) partitions", err)
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for entry in TopicPartitionList.read(list) {
+            if entry.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let code: StreamsError.Code = KafkaErrors.isUnknownTopic(entry.error) ? .unknownTopic : .kafka
+                throw KafkaErrors.error(code, "cannot read the \(which) offset of \(entry.partition)", entry.error)
+            }
+            result[entry.partition] = entry.offset
+        }
+        return result
+    }
+
+    /// Which offsets ``offsets(_:of:timeout:)`` asks for.
+    public enum OffsetSpec: Sendable, CustomStringConvertible {
+        /// The first offset kept.
+        case earliest
+        /// The next offset to be written (or the last stable offset, reading committed data).
+        case latest
+
+        public var description: String { self == .earliest ? "earliest" : "latest" }
+    }
+
+    /// The next offset this consumer will read from each of these assigned partitions, as it
+    /// stands locally (no request); partitions it has no position for yet are absent. Past
+    /// transaction markers and compacted gaps, unlike the offset of the last record read.
+    /// - Throws: `.kafka` naming librdkafka's error.
+    public func positions(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        try checkOpen()
+        guard !partitions.isEmpty else { return [:] }
+        let list = TopicPartitionList.make(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_position(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaErrors.error(.kafka, "cannot read the positions of \(partitions.count) partitions", err)
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for entry in TopicPartitionList.read(list) where entry.error == RD_KAFKA_RESP_ERR_NO_ERROR && entry.offset >= 0 {
+            result[entry.partition] = entry.offset
+        }
+        return result
+    }
+
     /// The watermarks of a partition as the last fetch response reported them, without asking
     /// the cluster (so it never blocks); `nil` before the first fetch of the partition.
     public func cachedWatermarks(topic: TopicName, partition: Int32) -> (low: Int64, high: Int64)? {
