@@ -194,6 +194,10 @@ final class KafkaStreamThread: @unchecked Sendable {
             .merging(streams.kafka.consumerProperties) { _, new in new }
         properties["client.id"] = "\(name)-restore-consumer"
         properties["enable.auto.commit"] = "false"
+        // It never joins its group (it assigns partitions itself). librdkafka before 2.3
+        // aborts when a cooperative-sticky consumer that got no assignment is destroyed
+        // (librdkafka issue 4312); an assignor without state has nothing to destroy.
+        properties["partition.assignment.strategy"] = "range"
         let made = try KafkaConsumer(
             groupId: "\(streams.config.applicationId)-restore", properties: properties, logger: logger,
             onRebalance: { _ in })

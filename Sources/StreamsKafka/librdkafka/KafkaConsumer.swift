@@ -36,6 +36,10 @@ public final class KafkaConsumer {
 
     private let handle: OpaquePointer
     private let context: ClientContext
+    /// Whether the group protocol is cooperative-sticky, and whether the consumer subscribed
+    /// (see ``close()``).
+    private let cooperativeSticky: Bool
+    private var subscribed = false
     /// The consumer queue (`rd_kafka_queue_get_consumer`), to which the main queue is
     /// forwarded: batch consumes on it also serve rebalance, error and commit callbacks.
     private let queue: OpaquePointer
@@ -72,6 +76,8 @@ public final class KafkaConsumer {
         self.context = context
         var properties = properties
         properties["group.id"] = groupId
+        cooperativeSticky = (properties["partition.assignment.strategy"]
+            ?? Self.defaultProperties["partition.assignment.strategy"] ?? "").contains("cooperative-sticky")
         let conf = try Configuration.make(properties: properties, defaults: Self.defaultProperties, context: context)
         rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
         handle = try Configuration.makeHandle(RD_KAFKA_CONSUMER, conf: conf, what: "consumer for group \(groupId)")
@@ -108,6 +114,7 @@ public final class KafkaConsumer {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaErrors.error(.kafka, "cannot subscribe to \(topics.joined(separator: ", "))", err)
         }
+        subscribed = true
     }
 
     /// Reads up to `maxRecords` records with one batch consume and passes each to `body`;
@@ -402,16 +409,41 @@ public final class KafkaConsumer {
     public func close() throws {
         guard !closed else { return }
         closed = true
+        let safe = awaitFirstAssignmentIfDestroyingWouldAbort()
         let err = rd_kafka_consumer_close(handle)
         rd_kafka_queue_destroy(queue)
         for rkt in topicNames.keys { rd_kafka_topic_destroy(rkt) }
         topicNames = [:]
         lastTopic = nil
-        rd_kafka_destroy(handle)
+        if safe {
+            rd_kafka_destroy(handle)
+        } else {
+            // Leaving the handle is a leak; destroying it would abort the process.
+            context.logger.warning(
+                "consumer of group \(groupId) left its group before its first assignment: its handle is not destroyed (librdkafka \(LibrdkafkaVersion.current) would abort; fixed in 2.3.0)")
+        }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaErrors.error(.kafka, "closing the consumer of group \(groupId) failed", err)
         }
         try context.consumer?.throwIfFailed()
+    }
+
+    /// librdkafka before 2.3 aborts the process when a cooperative-sticky member is destroyed
+    /// before its first assignment (issue 4312). A consumer closed that early (an application
+    /// stopped seconds after it started) first waits, a bounded time, for the assignment
+    /// (taken but not reported, records dropped: nothing was processed or committed). Returns
+    /// whether destroying the handle is safe.
+    private func awaitFirstAssignmentIfDestroyingWouldAbort() -> Bool {
+        guard subscribed, cooperativeSticky, LibrdkafkaVersion.abortsOnEarlyStickyDestroy,
+            let callbacks = context.consumer, !callbacks.assigned
+        else { return true }
+        callbacks.silent = true
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !callbacks.assigned && ContinuousClock.now < deadline {
+            let count = rd_kafka_consume_batch_queue(queue, 100, batch, Int(batchCapacity))
+            if count > 0 { for index in 0..<count { rd_kafka_message_destroy(batch[index]) } }
+        }
+        return callbacks.assigned
     }
 
     /// A handle that wakes a ``poll(maxRecords:timeout:_:)`` waiting for records, from any
@@ -444,6 +476,10 @@ final class ConsumerCallbacks {
     let onRebalance: (RebalanceEvent) -> Void
     /// A failed assign/unassign, thrown by the next poll.
     var failure: StreamsError?
+    /// Whether an assignment (even an empty one) has arrived since the consumer subscribed.
+    var assigned = false
+    /// While closing: assignments are taken (librdkafka needs them) but not reported.
+    var silent = false
 
     init(onRebalance: @escaping (RebalanceEvent) -> Void) {
         self.onRebalance = onRebalance
@@ -491,10 +527,11 @@ private let rebalanceCallback: @convention(c) (
         } else {
             check("assign of", rd_kafka_assign(handle, partitions))
         }
+        callbacks.assigned = true
         // Reported even when empty: a member with no partitions has still joined the group.
-        callbacks.onRebalance(.assigned(changed))
+        if !callbacks.silent { callbacks.onRebalance(.assigned(changed)) }
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-        if !changed.isEmpty {
+        if !changed.isEmpty && !callbacks.silent {
             callbacks.onRebalance(rd_kafka_assignment_lost(handle) != 0 ? .lost(changed) : .revoked(changed))
         }
         if cooperative {

@@ -10,6 +10,14 @@ public enum LibrdkafkaVersion {
     /// The version string of the loaded library, e.g. `2.0.2`.
     public static var current: String { String(cString: rd_kafka_version_str()) }
 
+    /// Whether the loaded librdkafka aborts the process when a cooperative-sticky consumer
+    /// that joined its group is destroyed before its first assignment (librdkafka issue 4312,
+    /// fixed in 2.3.0; Debian bookworm ships 2.0.2).
+    static var abortsOnEarlyStickyDestroy: Bool {
+        let encoded = Int(rd_kafka_version())
+        return ((encoded >> 24) & 0xff, (encoded >> 16) & 0xff) < (2, 3)
+    }
+
     /// Checks that the loaded librdkafka is at least ``minimum``.
     ///
     /// Call it once at start-up, before creating any client, so that an old system library
