@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "StreamsKafkaTests",
             dependencies: [
-                "StreamsKafka", "Streams", "StreamsStatus", .product(name: "Logging", package: "swift-log"),
+                "StreamsKafka", "Streams", "StreamsStatus", "ZMart", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),

@@ -251,8 +251,9 @@ public struct ZMartRun {
 }
 
 extension ZMartRun.Options {
-    /// The stores' engine: RocksDB in ``stateDirectory``, or in memory.
-    func storeSupplier() -> (@Sendable (String) -> KeyValueBytesStoreSupplier)? {
+    /// The stores' engine for ``ZMartTopology/makeStateful(hour:grace:fraudWindow:stores:)``:
+    /// RocksDB in ``stateDirectory``, or in memory (`nil`).
+    public func storeSupplier() -> (@Sendable (String) -> KeyValueBytesStoreSupplier)? {
         guard let directory = stateDirectory else { return nil }
         return { name in RocksDBStores.persistentKeyValueStore(name, directory: directory) }
     }
