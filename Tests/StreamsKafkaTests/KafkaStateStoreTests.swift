@@ -157,6 +157,57 @@ struct KafkaStateStoreTests {
         #expect(throws: StreamsError.self) { try instances[0].queryMetadata(forKey: "x", store: "nope", key: .string) }
     }
 
+    @Test func everyInstanceNamesTheOwnerOfAKeyAndWhereItAnswers() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)
+        try cluster.createTopic("words", partitions: 4)
+        try cluster.createTopic("counts", partitions: 4)
+        let bootstrap = cluster.bootstrapServers
+        let (config, kafka) = Support.configs("located", bootstrap: bootstrap)
+        let servers = ["127.0.0.1:7101", "127.0.0.1:7102"]
+        let instances = try servers.map { server in
+            var kafka = kafka
+            kafka.applicationServer = server
+            return try KafkaStreams(topology: try Self.topology(), config: config, kafka: kafka)
+        }
+        defer { for instance in instances { instance.close() } }
+        for instance in instances { try instance.start() }
+        try Support.waitUntil("both instances own partitions") {
+            instances.allSatisfy { $0.state == .running && !$0.assignedPartitions.isEmpty }
+                && instances.reduce(0) { $0 + $1.assignedPartitions.count } == 4
+        }
+        // Both list both instances, each with the partitions it owns and its store.
+        try Support.waitUntil("the directory lists both instances") {
+            try instances.allSatisfy { instance in
+                let all = try instance.allMetadata()
+                return Set(all.map(\.host)) == Set(servers)
+                    && zip(all.sorted { $0.host < $1.host }, instances).allSatisfy { Set($0.partitions) == Set($1.assignedPartitions) }
+            }
+        }
+        #expect(try instances[0].allMetadata().allSatisfy { $0.stores == ["counts"] })
+        for index in 0..<40 {
+            let key = "w\(index)"
+            let answers = try instances.map { try $0.queryMetadata(forKey: key, store: "counts", key: .string) }
+            #expect(answers.filter(\.isLocal).count == 1)
+            let local = answers[0].isLocal ? 0 : 1
+            // Whoever is asked names the same owner and where it answers.
+            for answer in answers {
+                #expect(answer.owner == instances[local].clientId)
+                #expect(answer.activeHost == servers[local])
+            }
+        }
+        // One instance leaves: the other takes every partition and names itself for every key.
+        #expect(instances[1].close(timeout: .seconds(30)))
+        try Support.waitUntil("the remaining instance owns every partition") {
+            instances[0].state == .running && instances[0].assignedPartitions.count == 4
+        }
+        try Support.waitUntil("the directory lists one instance") { try instances[0].allMetadata().map(\.host) == [servers[0]] }
+        let answer = try instances[0].queryMetadata(forKey: "w7", store: "counts", key: .string)
+        #expect(answer.isLocal && answer.activeHost == servers[0])
+        var bad = kafka
+        bad.applicationServer = "no-port"
+        #expect(throws: StreamsError.self) { try KafkaStreams(topology: try Self.topology(), config: config, kafka: bad) }
+    }
+
     @Test func groupByRepartitionsThroughAnInternalTopicOnTheCluster() throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: Support.logger)
         try cluster.createTopic("orders", partitions: 3)

@@ -96,7 +96,7 @@ public struct Topology: Sendable {
     }
 
     /// The stores the processors of a sub-topology use, by name.
-    func stores(ofSubtopology id: Int) -> [StoreBuilder] {
+    package func stores(ofSubtopology id: Int) -> [StoreBuilder] {
         var names: [String] = []
         for position in subtopologyNodes[id] {
             if case .processor(let stores) = nodes[position].kind {

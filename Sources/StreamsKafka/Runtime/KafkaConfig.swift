@@ -33,6 +33,13 @@ public struct KafkaConfig: Sendable {
     public var pollTimeout: Duration = .milliseconds(100)
     /// How long a commit waits for the outputs of the processed records to be acknowledged.
     public var flushTimeout: Duration = .seconds(60)
+    /// Where this instance answers interactive queries, `host:port` (Kafka Streams'
+    /// `application.server`). When set, every instance of the application publishes it with
+    /// its partitions to the internal topic `<applicationId>-instances`, so that any instance
+    /// can say which one owns a key (``KafkaStreams/queryMetadata(forKey:store:key:)``'s
+    /// `activeHost`) and list them all (``KafkaStreams/allMetadata()``). `nil` by default:
+    /// then an instance knows only its own keys.
+    public var applicationServer: String?
 
     /// Creates a configuration.
     /// - Parameter bootstrapServers: `host:port` pairs, comma-separated.
@@ -47,6 +54,14 @@ public struct KafkaConfig: Sendable {
         guard !bootstrapServers.allSatisfy(\.isWhitespace) else {
             throw StreamsError(
                 .invalidConfiguration, "bootstrapServers is empty: name at least one broker as host:port")
+        }
+        if let applicationServer {
+            let parts = applicationServer.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 2, !parts.dropLast().joined(separator: ":").isEmpty, let port = Int(parts.last!), (1...65535).contains(port)
+            else {
+                throw StreamsError(
+                    .invalidConfiguration, "applicationServer must be host:port, not \(applicationServer)")
+            }
         }
         for (name, value) in [("startupTimeout", startupTimeout), ("pollTimeout", pollTimeout), ("flushTimeout", flushTimeout)]
         where value <= .zero {

@@ -10,8 +10,25 @@ public struct KeyQueryMetadata: Sendable, Hashable {
     public var task: TaskId
     /// Whether this instance owns that task now, so its queries answer for the key.
     public var isLocal: Bool
-    /// This instance's client id (``KafkaStreams/clientId``) when it is local.
+    /// The owning instance's client id (``KafkaStreams/clientId``): this instance's when it
+    /// is local; another's, with ``KafkaConfig/applicationServer`` set, when the application's
+    /// directory names one; `nil` when no instance is known to own it.
     public var owner: String?
+    /// Where the owner answers interactive queries (its ``KafkaConfig/applicationServer``),
+    /// Kafka Streams' `activeHost`; `nil` without application servers or a known owner.
+    public var activeHost: String?
+}
+
+/// One instance of a running application: Kafka Streams' `StreamsMetadata`.
+public struct StreamsMetadata: Sendable, Hashable {
+    /// Its client id.
+    public var clientId: String
+    /// Where it answers interactive queries (its ``KafkaConfig/applicationServer``).
+    public var host: String
+    /// The input partitions it owns.
+    public var partitions: [TopicPartition]
+    /// The state stores of the tasks it runs.
+    public var stores: [String]
 }
 
 /// Reads a key-value state store of a running application: Kafka Streams'
@@ -121,7 +138,54 @@ extension KafkaStreams {
         let task = TaskId(subtopology: subtopology, partition: partition)
         let sources = Set(topology.sourceTopics(ofSubtopology: subtopology, applicationId: config.applicationId))
         let local = assignedPartitions.contains { $0.partition == partition && sources.contains($0.topic) }
-        return KeyQueryMetadata(store: store, partition: partition, task: task, isLocal: local, owner: local ? clientId : nil)
+        if local {
+            return KeyQueryMetadata(
+                store: store, partition: partition, task: task, isLocal: true, owner: clientId,
+                activeHost: kafka.applicationServer)
+        }
+        var metadata = KeyQueryMetadata(store: store, partition: partition, task: task, isLocal: false, owner: nil)
+        if let directory = shared.withLock({ $0.directory }) {
+            let owners = InstanceDirectory.owners(try directory.entries(timeout: kafka.startupTimeout))
+            // Another instance's claim; this instance's own entry is stale when it is not local.
+            if let owner = sources.lazy.compactMap({ owners["\($0.rawValue):\(partition)"] }).first(where: { $0.instance != directory.instance }) {
+                metadata.owner = owner.clientId
+                metadata.activeHost = owner.endpoint
+            }
+        }
+        return metadata
+    }
+
+    /// Every instance of the application that has published where it is, with the input
+    /// partitions it owns and the stores of their tasks: Kafka Streams'
+    /// `metadataForAllStreamsClients()`. A partition appears under its newest owner only.
+    /// - Throws: ``Streams/StreamsError`` (`.illegalState`) without
+    ///   ``KafkaConfig/applicationServer`` or before ``start()``; `.timeout` if the directory
+    ///   cannot be read in time.
+    public func allMetadata() throws -> [StreamsMetadata] {
+        guard let directory = shared.withLock({ $0.directory }) else {
+            throw StreamsError(
+                .illegalState,
+                "instance \(clientId) knows no other instance: set KafkaConfig.applicationServer and start it")
+        }
+        let entries = try directory.read(timeout: kafka.startupTimeout)
+        let owners = InstanceDirectory.owners(entries)
+        let applicationId = config.applicationId
+        var subtopologyOf: [String: Int] = [:]
+        for subtopology in 0..<topology.subtopologyCount {
+            for topic in topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId) {
+                subtopologyOf[topic.rawValue] = subtopology
+            }
+        }
+        return entries.sorted { $0.clientId < $1.clientId }.compactMap { entry -> StreamsMetadata? in
+            let partitions = entry.partitions.filter { owners[$0]?.instance == entry.instance }.compactMap { text -> TopicPartition? in
+                guard let colon = text.lastIndex(of: ":"), let number = Int32(text[text.index(after: colon)...]) else { return nil }
+                return TopicPartition(topic: TopicName(String(text[..<colon])), partition: number)
+            }
+            guard !partitions.isEmpty else { return nil }
+            let subtopologies = Set(partitions.compactMap { subtopologyOf[$0.topic.rawValue] })
+            let stores = Set(subtopologies.flatMap { topology.stores(ofSubtopology: $0).map(\.name) })
+            return StreamsMetadata(clientId: entry.clientId, host: entry.endpoint, partitions: partitions, stores: stores.sorted())
+        }
     }
 
     func serializeKey<Key>(_ key: Key, _ serde: Serde<Key>, store: String) throws -> [UInt8] {

@@ -45,14 +45,14 @@ public final class KafkaStreams: Sendable {
     /// `-3`, … for more instances of the same application in that process.
     public let clientId: String
     let clock: @Sendable () -> Int64
-    private let shared = Mutex(Shared())
+    let shared = Mutex(Shared())
     /// Instances made per application id in this process, for unique client ids.
     private static let instancesMade = Mutex<[String: Int]>([:])
     /// Serializes listener calls so they arrive in the order the changes happened.
     private let listenerLock = Mutex(())
     private let finished = DispatchGroup()
 
-    private struct Shared {
+    struct Shared {
         var state: State = .created
         var listener: (@Sendable (State, State) -> Void)?
         var threads: [KafkaStreamThread] = []
@@ -62,6 +62,10 @@ public final class KafkaStreams: Sendable {
         var partitionCounts: [Int: Int32] = [:]
         var running = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Where the instances are, with ``KafkaConfig/applicationServer``.
+        var directory: InstanceDirectory?
+        /// Whether the instance stops as if it died (no goodbye to the directory either).
+        var crashed = false
     }
 
     /// Creates an instance; nothing connects until ``start()``.
@@ -180,6 +184,16 @@ public final class KafkaStreams: Sendable {
             inputs.merge(try describe(internalTopics, admin: admin, what: "internal")) { old, _ in old }
         }
         _ = try describe(topology.sinkTopics(applicationId: applicationId), admin: admin, what: "output")
+        if let endpoint = kafka.applicationServer {
+            let topic = InstanceDirectory.topic(applicationId: applicationId)
+            try admin.createTopics(
+                [NewTopic(name: topic.rawValue, partitions: 1, replicationFactor: Int16(min(3, try admin.brokers(timeout: timeout).count)))],
+                timeout: timeout)
+            try admin.waitForTopics([topic.rawValue], timeout: timeout)
+            let directory = try InstanceDirectory(
+                applicationId: applicationId, clientId: clientId, endpoint: endpoint, kafka: kafka, logger: config.logger)
+            shared.withLock { $0.directory = directory }
+        }
         for subtopology in 0..<topology.subtopologyCount {
             let topics = topology.sourceTopics(ofSubtopology: subtopology, applicationId: applicationId)
             let counts = topics.map { inputs[$0] ?? 0 }
@@ -256,6 +270,7 @@ public final class KafkaStreams: Sendable {
     /// Stops every stream thread as if the process died: nothing is committed, nothing is
     /// flushed, the group is not told. For fault tests (package access only).
     package func simulateCrash() {
+        shared.withLock { $0.crashed = true }
         transition(to: .pendingShutdown)
         for thread in threads { thread.requestCrash() }
     }
@@ -335,6 +350,9 @@ public final class KafkaStreams: Sendable {
             return shared.threadStates.values.allSatisfy { $0 == .running } ? .running : .rebalancing
         }
         if let target { transition(to: target) }
+        if phase == .running, let directory = shared.withLock({ $0.directory }) {
+            directory.publish(assignedPartitions, at: clock())
+        }
     }
 
     /// A stream thread stopped; `error` if it failed.
@@ -350,6 +368,8 @@ public final class KafkaStreams: Sendable {
             return (true, shared.waiters)
         }
         guard last else { return }
+        let (directory, crashed) = shared.withLock { ($0.directory, $0.crashed) }
+        if crashed { directory?.abandon() } else { directory?.withdraw() }
         if state != .error { transition(to: .notRunning) }
         config.logger.info("stopped", metadata: ["state": .string(state.description)])
         for waiter in waiters { waiter.resume() }
