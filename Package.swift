@@ -79,6 +79,8 @@ let package = Package(
         .executableTarget(name: "zmart-bench", dependencies: ["ZMart"], path: "Benchmarks/zmart-bench"),
         .executableTarget(name: "streams-bench", dependencies: ["Streams"], path: "Benchmarks/streams-bench"),
         .executableTarget(
+            name: "state-bench", dependencies: ["Streams", "StreamsRocksDB", "ZMart"], path: "Benchmarks/state-bench"),
+        .executableTarget(
             name: "kafka-clients-bench",
             dependencies: ["Streams", "StreamsKafka", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/kafka-clients-bench"
