@@ -189,3 +189,68 @@ extension CardUse: FastJSONCodable {
         self.init(zipCode: zipCode, time: time)
     }
 }
+
+extension CustomerActivity: FastJSONCodable {
+    /// Writes the activity as one JSON object.
+    public func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
+        writer.beginObject()
+        writer.field("customerId", customerId)
+        try writer.field("purchaseTotal", purchaseTotal)
+        writer.field("rewardPoints", rewardPoints)
+        writer.field("card", card)
+        writer.field("zipCode", zipCode)
+        writer.endObject()
+    }
+
+    /// Reads an activity from one JSON object; unknown members are skipped.
+    public init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
+        var customerId: String?
+        var purchaseTotal: Double?
+        var rewardPoints: Int?
+        var card: String?
+        var zipCode: String?
+        try reader.readObject { (key, reader) throws(JSONCodingError) in
+            switch key {
+            case "customerId": customerId = try reader.readString()
+            case "purchaseTotal": purchaseTotal = try reader.readDouble()
+            case "rewardPoints": rewardPoints = try reader.readInt()
+            case "card": card = try reader.readString()
+            case "zipCode": zipCode = try reader.readString()
+            default: try reader.skipValue()
+            }
+        }
+        guard let customerId else { throw reader.missing("customerId") }
+        guard let purchaseTotal else { throw reader.missing("purchaseTotal") }
+        guard let rewardPoints else { throw reader.missing("rewardPoints") }
+        guard let card else { throw reader.missing("card") }
+        guard let zipCode else { throw reader.missing("zipCode") }
+        self.init(
+            customerId: customerId, purchaseTotal: purchaseTotal, rewardPoints: rewardPoints, card: card, zipCode: zipCode)
+    }
+}
+
+extension ItemSale: FastJSONCodable {
+    /// Writes the sale as one JSON object.
+    public func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
+        writer.beginObject()
+        writer.field("item", item)
+        writer.field("quantity", quantity)
+        writer.endObject()
+    }
+
+    /// Reads a sale from one JSON object; unknown members are skipped.
+    public init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
+        var item: String?
+        var quantity: Int?
+        try reader.readObject { (key, reader) throws(JSONCodingError) in
+            switch key {
+            case "item": item = try reader.readString()
+            case "quantity": quantity = try reader.readInt()
+            default: try reader.skipValue()
+            }
+        }
+        guard let item else { throw reader.missing("item") }
+        guard let quantity else { throw reader.missing("quantity") }
+        self.init(item: item, quantity: quantity)
+    }
+}

@@ -93,6 +93,54 @@ public struct FraudAlert: Codable, Equatable, Hashable, Sendable {
     }
 }
 
+/// What the customer branch of stateful ZMart needs of one masked purchase: its reward and
+/// where its (masked) card was used. Repartitioned by customer instead of the whole purchase,
+/// so the repartition topic carries a fraction of the bytes to write and read back.
+public struct CustomerActivity: Codable, Equatable, Sendable {
+    /// The customer.
+    public var customerId: String
+    /// The purchase's total (quantity × price).
+    public var purchaseTotal: Double
+    /// The purchase's reward points.
+    public var rewardPoints: Int
+    /// The masked card (only its last four digits show).
+    public var card: String
+    /// Where it was used.
+    public var zipCode: String
+
+    /// Creates an activity.
+    public init(customerId: String, purchaseTotal: Double, rewardPoints: Int, card: String, zipCode: String) {
+        self.customerId = customerId
+        self.purchaseTotal = purchaseTotal
+        self.rewardPoints = rewardPoints
+        self.card = card
+        self.zipCode = zipCode
+    }
+
+    /// The activity of a masked purchase.
+    public init(purchase: Purchase) {
+        let reward = RewardAccumulator(purchase: purchase)
+        self.init(
+            customerId: purchase.customerId, purchaseTotal: reward.purchaseTotal, rewardPoints: reward.rewardPoints,
+            card: purchase.creditCardNumber, zipCode: purchase.zipCode)
+    }
+}
+
+/// Units of one item sold: what the top sellers of a zip code are counted from, repartitioned
+/// by zip code instead of the whole purchase.
+public struct ItemSale: Codable, Equatable, Sendable {
+    /// The item.
+    public var item: String
+    /// Units sold.
+    public var quantity: Int
+
+    /// Creates a sale.
+    public init(item: String, quantity: Int) {
+        self.item = item
+        self.quantity = quantity
+    }
+}
+
 /// A card's use, as the fraud detector remembers it.
 public struct CardUse: Codable, Equatable, Sendable {
     /// Where.
@@ -147,29 +195,32 @@ extension ZMartTopology {
         masked.to(purchases, Produced(key: .string, value: .json(Purchase.self), name: "purchases-sink"))
 
         // One repartition by customer serves the reward totals and the fraud detector: a card
-        // is one customer's, so all uses of a card meet where the customer's records do.
-        let byCustomer = masked.selectKey(named: "by-customer") { _, purchase in purchase.customerId }
-            .repartition(Grouped("purchases-by-customer", key: .string, value: .json(Purchase.self)))
+        // is one customer's, so all uses of a card meet where the customer's records do. What
+        // crosses the repartition topics is only what the branches need, not the purchase.
+        let byCustomer = masked.map(named: "by-customer") { _, purchase in
+            (purchase.customerId, CustomerActivity(purchase: purchase))
+        }
+        .repartition(Grouped("purchases-by-customer", key: .string, value: .json(CustomerActivity.self)))
         byCustomer.groupByKey()
             .aggregate(
                 named: "rewards",
                 initializer: { RewardTotal(customerId: "", purchaseTotal: 0, rewardPoints: 0, totalRewardPoints: 0) },
                 materialized(rewardPointsStore, .json(RewardTotal.self))
-            ) { customer, purchase, total in
-                let reward = RewardAccumulator(purchase: purchase)
-                return RewardTotal(
-                    customerId: customer, purchaseTotal: reward.purchaseTotal, rewardPoints: reward.rewardPoints,
-                    totalRewardPoints: total.totalRewardPoints + reward.rewardPoints)
+            ) { customer, activity, total in
+                RewardTotal(
+                    customerId: customer, purchaseTotal: activity.purchaseTotal, rewardPoints: activity.rewardPoints,
+                    totalRewardPoints: total.totalRewardPoints + activity.rewardPoints)
             }
             .toStream()
             .to(rewards, Produced(key: .string, value: Serde<RewardTotal>.json().optional, name: "rewards-sink"))
 
-        masked.groupBy(Grouped("purchases-by-zip", key: .string, value: .json(Purchase.self))) { _, purchase in purchase.zipCode }
+        masked.map(named: "by-zip") { _, purchase in (purchase.zipCode, ItemSale(item: purchase.itemPurchased, quantity: purchase.quantity)) }
+            .groupByKey(Grouped("purchases-by-zip", key: .string, value: .json(ItemSale.self)))
             .windowedBy(.ofSize(hour, grace: grace))
             .aggregate(named: "item-sales", initializer: { ItemSales() }, materialized("item-sales", .json(ItemSales.self))) {
-                _, purchase, sales in
+                _, sale, sales in
                 var sales = sales
-                sales.units[purchase.itemPurchased, default: 0] += purchase.quantity
+                sales.units[sale.item, default: 0] += sale.quantity
                 return sales
             }
             .suppress(untilWindowCloses: Suppressed("final-item-sales", key: .string, value: .json(ItemSales.self)))
@@ -193,7 +244,7 @@ extension ZMartTopology {
 /// the window.
 final class FraudDetector: Processor {
     typealias KeyIn = String
-    typealias ValueIn = Purchase
+    typealias ValueIn = CustomerActivity
     typealias KeyOut = String
     typealias ValueOut = FraudAlert
     let window: Int64
@@ -208,22 +259,22 @@ final class FraudDetector: Processor {
     }
 
     /// Records come keyed by customer; uses are kept (and alerts keyed) by customer and card.
-    func process(_ record: Record<String, Purchase>) throws {
+    func process(_ record: Record<String, CustomerActivity>) throws {
         let now = record.timestamp
-        let purchase = record.value
-        let card = "\(record.key) \(purchase.creditCardNumber)"
+        let activity = record.value
+        let card = "\(record.key) \(activity.card)"
         var recent = (try uses.get(card) ?? []).filter { abs(now - $0.time) <= window }
-        if let other = recent.first(where: { $0.zipCode != purchase.zipCode }) {
+        if let other = recent.first(where: { $0.zipCode != activity.zipCode }) {
             let (first, second) = other.time <= now
-                ? (other, CardUse(zipCode: purchase.zipCode, time: now))
-                : (CardUse(zipCode: purchase.zipCode, time: now), other)
+                ? (other, CardUse(zipCode: activity.zipCode, time: now))
+                : (CardUse(zipCode: activity.zipCode, time: now), other)
             try context.forward(
                 record.withKey(card).withValue(
                     FraudAlert(
-                        customerId: purchase.customerId, card: purchase.creditCardNumber, firstZip: first.zipCode,
+                        customerId: activity.customerId, card: activity.card, firstZip: first.zipCode,
                         firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))
         }
-        recent.append(CardUse(zipCode: purchase.zipCode, time: now))
+        recent.append(CardUse(zipCode: activity.zipCode, time: now))
         try uses.put(card, recent)
     }
 }

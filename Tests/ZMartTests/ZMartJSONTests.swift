@@ -65,6 +65,8 @@ struct ZMartJSONTests {
             let purchase = generator.next()
             sales.units[purchase.itemPurchased, default: 0] += purchase.quantity
             uses.append(CardUse(zipCode: purchase.zipCode, time: Int64(index) * 60_000 - 1_000_000))
+            try same(CustomerActivity(purchase: purchase))
+            try same(ItemSale(item: purchase.itemPurchased, quantity: purchase.quantity))
             try same(RewardTotal(
                 customerId: purchase.customerId, purchaseTotal: purchase.price, rewardPoints: index, totalRewardPoints: index * 3))
             try same(sales)
