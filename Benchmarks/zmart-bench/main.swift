@@ -22,4 +22,4 @@ options.stateful = stateful
 let summary = try ZMartRun(options: options).run()
 print("records=\(summary.records) malformed=\(summary.malformed) "
     + options.outputTopics.map { "\($0.rawValue)=\(summary.outputCounts[$0.rawValue] ?? 0)" }.joined(separator: " ")
-    + " seconds=\(summary.seconds)")
+    + " late=\(summary.lateRecords ?? 0) seconds=\(summary.seconds)")

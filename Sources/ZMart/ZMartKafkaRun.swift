@@ -303,6 +303,7 @@ public struct ZMartKafkaRun: Sendable {
         let last = instances.compactMap(\.lastCommitTime).max()
         for instance in instances { instance.close(timeout: .seconds(60)) }
         summary.processedPerInstance = instances.map(\.processedRecords)
+        if options.stateful { summary.lateRecords = instances.reduce(0) { $0 + $1.lateRecords } }
         try Self.throwIfAnyFailed(instances)
         if options.stateful {
             summary.stores = options.stateDirectory == nil ? "memory" : "rocksdb"

@@ -95,6 +95,9 @@ public struct ZMartRun {
         public var interrupted: Bool?
         /// The watched customer's last `rewards` record (stateful runs with a watched customer).
         public var watchedCustomerReward: String?
+        /// Records dropped by windowed aggregations because their windows had closed (past the
+        /// grace period); on Kafka, `dropped_records_total` in the metrics counts them.
+        public var lateRecords: Int?
         /// Where the state stores lived: `memory` or `rocksdb` (stateful runs).
         public var stores: String?
         /// Records a fresh instance read back from the changelogs to rebuild the stores
@@ -197,6 +200,7 @@ public struct ZMartRun {
         }
         summary.malformedLines = feed.malformed
         try pump()
+        if options.stateful { summary.lateRecords = streams.lateRecords }
         try streams.close()
         try drain.finish()
         summary.watchedCustomerReward = drain.watchedReward

@@ -276,6 +276,9 @@ struct ZMartCommand: AsyncParsableCommand {
                 let closed = summary.outputCounts[ZMartTopology.topSellers.rawValue] ?? 0
                 print("\nTop sellers: \(closed) zip-code hours closed (top five items of each in topic top-sellers)")
                 for sample in summary.samples[ZMartTopology.topSellers.rawValue] ?? [] { print("  \(sample)") }
+                if let late = summary.lateRecords, late > 0 {
+                    print("Late purchases: \(late) arrived after their hour's window closed (5-minute grace) and are not in the top sellers")
+                }
                 let alerts = summary.outputCounts[ZMartTopology.fraudAlerts.rawValue] ?? 0
                 print("Fraud alerts: \(alerts) (one card in two zip codes within ten minutes)")
                 for sample in summary.samples[ZMartTopology.fraudAlerts.rawValue] ?? [] { print("  \(sample)") }

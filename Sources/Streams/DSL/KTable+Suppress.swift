@@ -68,6 +68,9 @@ final class KTableSuppress<WindowKey, Value>: Processor {
     /// Buffer key: the window end (8 bytes, sign flipped, so ranges run in time order), then
     /// the windowed key's bytes; value: the latest value's bytes (empty for a delete).
     private var buffer: KeyValueStore<[UInt8], [UInt8]>!
+    /// No buffered window ends before this: while stream time minus grace is below it, no
+    /// window can close and the buffer is not scanned. A lower bound, not always the minimum.
+    private var earliestEnd: Int64 = .min
 
     init(store: String, grace: Int64, key: Serde<Windowed<WindowKey>>, value: Serde<Value>) {
         storeName = store
@@ -88,12 +91,14 @@ final class KTableSuppress<WindowKey, Value>: Processor {
         var value: [UInt8] = [record.value == nil ? 0 : 1]
         if let new = record.value { _ = try valueSerde.serialize(new, into: &value) }
         try buffer.put(key, value)
+        earliestEnd = min(earliestEnd, record.key.end)
         try emitClosedWindows(timestamp: record.timestamp)
     }
 
     /// Forwards and forgets every buffered window whose end plus grace is at or before stream time.
     private func emitClosedWindows(timestamp: Int64) throws {
         let closeBound = context.currentStreamTime - grace
+        guard closeBound >= earliestEnd else { return }
         var bound: [UInt8] = []
         // Windows with end <= closeBound: every key of such an end sorts below end + 1.
         appendBigEndian(UInt64(bitPattern: closeBound + 1) ^ (1 << 63), to: &bound)
@@ -105,5 +110,7 @@ final class KTableSuppress<WindowKey, Value>: Processor {
             try context.forward(Record(key: windowed, value: value, timestamp: max(timestamp, windowed.end - 1)))
             try buffer.delete(entry.key)
         }
+        // Every window still buffered ends after the bound.
+        earliestEnd = closeBound + 1
     }
 }

@@ -44,6 +44,7 @@ public struct Materialized<Key, Value>: Sendable {
     }
 
     /// The window store builder for a store named `name`.
+    @usableFromInline
     func windowStoreBuilder(named name: String) -> StoreBuilder {
         builder(named: name, Stores.windowStoreBuilder)
     }

@@ -4,9 +4,14 @@
 /// Aggregations keep one value per key and window in a window store (change-logged) and return
 /// a ``KTable`` keyed by ``Windowed`` keys; write it out with ``Serde/windowed(_:windowSize:)``.
 public struct TimeWindowedKStream<Key, Value> {
-    let stream: KStream<Key, Value>
+    @usableFromInline let stream: KStream<Key, Value>
     /// The windows.
     public let windows: TimeWindows
+
+    @inlinable init(stream: KStream<Key, Value>, windows: TimeWindows) {
+        self.stream = stream
+        self.windows = windows
+    }
 
     /// Counts each key's records per window.
     ///
@@ -15,13 +20,13 @@ public struct TimeWindowedKStream<Key, Value> {
     ///     .windowedBy(.ofSize(.seconds(3600), grace: .seconds(60)))
     ///     .count(Materialized("hourly", key: .string, value: .int64))
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func count(named name: String? = nil, _ materialized: Materialized<Key, Int64>) -> KTable<Windowed<Key>, Int64> {
         aggregate(named: name, initializer: { 0 }, materialized) { _, _, count in count + 1 }
     }
 
     /// Combines each key's values per window.
-    @discardableResult
+    @inlinable @discardableResult
     public func reduce(
         named name: String? = nil, _ materialized: Materialized<Key, Value>,
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
@@ -32,7 +37,7 @@ public struct TimeWindowedKStream<Key, Value> {
     }
 
     /// Folds each key's values per window into an aggregate that starts at `initializer()`.
-    @discardableResult
+    @inlinable @discardableResult
     public func aggregate<Aggregate>(
         named name: String? = nil, initializer: @escaping @Sendable () throws -> Aggregate,
         _ materialized: Materialized<Key, Aggregate>,
@@ -43,7 +48,8 @@ public struct TimeWindowedKStream<Key, Value> {
         }
     }
 
-    private func add<Aggregate>(
+    @inlinable
+    func add<Aggregate>(
         named name: String?, prefix: String, _ materialized: Materialized<Key, Aggregate>,
         _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate
     ) -> KTable<Windowed<Key>, Aggregate> {
@@ -65,6 +71,7 @@ extension TimeWindowedKStream: Sendable {}
 extension KGroupedStream {
     /// Cuts the grouped stream into time windows (tumbling or hopping), on each record's
     /// timestamp (event time, from the source's timestamp extractor).
+    @inlinable
     public func windowedBy(_ windows: TimeWindows) -> TimeWindowedKStream<Key, Value> {
         TimeWindowedKStream(stream: stream, windows: windows)
     }

@@ -33,6 +33,7 @@ public struct TimeWindows: Sendable, Hashable {
     }
 
     /// The starts of the windows that contain `timestamp`, oldest first.
+    @inlinable
     public func windowStarts(containing timestamp: Int64) -> [Int64] {
         // The latest start at or before the timestamp, aligned to the epoch.
         var start = timestamp - ((timestamp % advanceMillis) + advanceMillis) % advanceMillis
@@ -56,6 +57,7 @@ public struct Windowed<Key> {
     public var end: Int64
 
     /// Creates a windowed key.
+    @inlinable
     public init(key: Key, start: Int64, end: Int64) {
         self.key = key
         self.start = start

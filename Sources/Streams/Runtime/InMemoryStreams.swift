@@ -124,6 +124,10 @@ public final class InMemoryStreams {
     /// Records skipped by the deserialization handler.
     public var skippedRecords: Int { tasks.reduce(0) { $0 + $1.skippedRecords } }
 
+    /// Records dropped because they arrived after all their windows had closed (past the
+    /// grace period, by stream time); also counted in `dropped_records_total`.
+    public var lateRecords: Int { tasks.reduce(0) { $0 + $1.lateRecords } }
+
     /// Records the deserialization handler sent to a dead-letter topic.
     public var deadLetteredRecords: Int { tasks.reduce(0) { $0 + $1.deadLetteredRecords } }
 

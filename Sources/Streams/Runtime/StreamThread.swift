@@ -63,7 +63,15 @@ final class StreamThread: @unchecked Sendable {
         }
     }
 
-    /// One pass over every input: up to `maxPollRecords` records from each.
+    /// The most records one pass takes from an input. Small, so that the thread's inputs
+    /// interleave finely, as partitions arriving live do: a task downstream of a repartition
+    /// topic then sees its records nearly in event-time order. Whole chunks of one partition
+    /// at a time put the others' records far behind stream time, and windowed aggregations
+    /// dropped half of stateful ZMart's purchases as late (50,000 records, 5-minute grace:
+    /// 24,806 late with 1,000 per pass, 2,072 with 64, for 1% more instructions stateless).
+    static let slice = 64
+
+    /// One pass over every input: up to ``slice`` records (at most `maxPollRecords`) from each.
     private func pollOnce(maxPollRecords: Int) throws -> Int {
         metrics.recordPoll()
         var read = 0
@@ -71,7 +79,7 @@ final class StreamThread: @unchecked Sendable {
             let input = inputs[index]
             let fetched = try cluster.fetch(
                 topic: input.topic, partition: input.task.id.partition, from: input.position,
-                max: maxPollRecords)
+                max: min(maxPollRecords, Self.slice))
             if fetched.firstOffset > input.position {
                 reportGap(input, fetched.firstOffset)
             }

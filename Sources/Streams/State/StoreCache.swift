@@ -90,6 +90,14 @@ final class StoreCache<Value> {
         }
     }
 
+    /// Forgets the clean entries whose key matches (the store deleted them).
+    @inlinable
+    func forget(where matches: ([UInt8]) -> Bool) {
+        for key in Array(entries.keys) where entries[key]?.dirty == false && matches(key.bytes) {
+            entries[key] = nil
+        }
+    }
+
     /// Forgets everything, written or not (the task is closed, or its state is discarded).
     @inlinable
     func discard() {

@@ -7,14 +7,24 @@
 public final class WindowStore<Key, Value>: StateStore {
     /// The bytes store underneath.
     public let bytes: any KeyValueBytesStore
-    private let keySerde: Serde<Key>
-    private let valueSerde: Serde<Value>
+    @usableFromInline let keySerde: Serde<Key>
+    @usableFromInline let valueSerde: Serde<Value>
+    /// Typed values not yet written to `bytes` (see ``StoreBuilder/withCachingEnabled(maxEntries:)``).
+    @usableFromInline let cache: StoreCache<Value>?
 
-    /// Wraps a bytes store.
-    public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
+    /// Wraps a bytes store; every call goes straight to it.
+    public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
+        self.init(bytes, key: key, value: value, cacheCapacity: nil)
+    }
+
+    /// Wraps a bytes store, with a write-back cache of `cacheCapacity` typed windows in front
+    /// of it when not `nil`.
+    @usableFromInline
+    init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
         self.bytes = bytes
         keySerde = key
         valueSerde = value
+        cache = cacheCapacity.map { StoreCache(capacity: $0) }
     }
 
     /// The store's name.
@@ -23,19 +33,30 @@ public final class WindowStore<Key, Value>: StateStore {
     public var persistent: Bool { bytes.persistent }
 
     /// The value of `key` in the window starting at `start`, or `nil`.
+    @inlinable
     public func fetch(_ key: Key, windowStart start: Int64) throws -> Value? {
-        guard let stored = try bytes.get(try storeKey(try serializeKey(key), start)) else { return nil }
-        return try valueSerde.deserialize(stored)
+        let stored = try storeKey(try serializeKey(key), start)
+        guard let cache else { return try bytes.get(stored).map(valueSerde.deserialize) }
+        if let hit = cache.lookup(stored) { return hit }
+        let value = try bytes.get(stored).map(valueSerde.deserialize)
+        try cache.remember(stored, value, writeBack: writeToBytes)
+        return value
     }
 
     /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.
+    @inlinable
     public func put(_ key: Key, _ value: Value?, windowStart start: Int64) throws {
-        let stored = try value.map { try valueSerde.serialize($0) ?? [] }
-        try bytes.put(try storeKey(try serializeKey(key), start), stored)
+        let stored = try storeKey(try serializeKey(key), start)
+        if let cache {
+            try cache.write(stored, value, writeBack: writeToBytes)
+        } else {
+            try writeToBytes(stored, value)
+        }
     }
 
     /// The windows of `key` that start in `from...to`, oldest first.
     public func fetch(_ key: Key, from: Int64, to: Int64) throws -> [(start: Int64, value: Value)] {
+        try writeCachedEntries()
         let keyBytes = try serializeKey(key)
         return try bytes.range(from: storeKey(keyBytes, from), to: storeKey(keyBytes, to), reverse: false)
             .filter { $0.key.count == keyBytes.count + 8 && $0.key.starts(with: keyBytes) }
@@ -44,7 +65,8 @@ public final class WindowStore<Key, Value>: StateStore {
 
     /// Every entry, by key bytes and then window start.
     public func all() throws -> [(key: Key, start: Int64, value: Value)] {
-        try bytes.range(from: nil, to: nil, reverse: false).compactMap { entry in
+        try writeCachedEntries()
+        return try bytes.range(from: nil, to: nil, reverse: false).compactMap { entry in
             guard entry.key.count >= 8 else { return nil }
             let key = try keySerde.deserialize(Array(entry.key.dropLast(8)))
             return (key, Self.start(of: entry.key), try valueSerde.deserialize(entry.value))
@@ -55,6 +77,9 @@ public final class WindowStore<Key, Value>: StateStore {
     /// - Returns: How many entries were deleted.
     @discardableResult
     public func deleteWindows(before start: Int64) throws -> Int {
+        try writeCachedEntries()
+        // Written back, the deleted windows' entries are clean: forget them.
+        cache?.forget { Self.start(of: $0) < start }
         var deleted = 0
         for entry in try bytes.range(from: nil, to: nil, reverse: false)
         where entry.key.count >= 8 && Self.start(of: entry.key) < start {
@@ -67,11 +92,32 @@ public final class WindowStore<Key, Value>: StateStore {
     /// An estimate of the number of entries.
     public var approximateNumEntries: Int { bytes.approximateNumEntries }
 
-    public func flush() throws { try bytes.flush() }
+    /// Writes cached changes to the store underneath (and so to its changelog), then flushes it.
+    public func flush() throws {
+        try writeCachedEntries()
+        try bytes.flush()
+    }
 
-    public func close() { bytes.close() }
+    /// Closes the store underneath; unflushed cached changes are dropped, as in
+    /// ``KeyValueStore/close()``.
+    public func close() {
+        cache?.discard()
+        bytes.close()
+    }
 
-    private func serializeKey(_ key: Key) throws -> [UInt8] {
+    /// Writes cached changes to the store underneath, so that reading `bytes` sees them.
+    @inlinable
+    public func writeCachedEntries() throws {
+        try cache?.writeBack(writeToBytes)
+    }
+
+    @usableFromInline
+    func writeToBytes(_ key: [UInt8], _ value: Value?) throws {
+        try bytes.put(key, try value.map { try valueSerde.serialize($0) ?? [] })
+    }
+
+    @usableFromInline
+    func serializeKey(_ key: Key) throws -> [UInt8] {
         guard let serialized = try keySerde.serialize(key) else {
             throw StreamsError(.serialization, "window store \(name) cannot store a null key")
         }
@@ -79,13 +125,15 @@ public final class WindowStore<Key, Value>: StateStore {
     }
 
     /// Key bytes, then the start with its sign bit flipped (so negative starts sort first).
-    private func storeKey(_ key: [UInt8], _ start: Int64) throws -> [UInt8] {
+    @usableFromInline
+    func storeKey(_ key: [UInt8], _ start: Int64) throws -> [UInt8] {
         var result = key
         appendBigEndian(UInt64(bitPattern: start) ^ (1 << 63), to: &result)
         return result
     }
 
-    private static func start(of storeKey: [UInt8]) -> Int64 {
+    @usableFromInline
+    static func start(of storeKey: [UInt8]) -> Int64 {
         var value: UInt64 = 0
         for byte in storeKey.suffix(8) { value = value << 8 | UInt64(byte) }
         return Int64(bitPattern: value ^ (1 << 63))
@@ -98,6 +146,8 @@ extension Stores {
     public static func windowStoreBuilder<Key, Value>(
         _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
     ) -> StoreBuilder {
-        StoreBuilder(supplier: supplier) { bytes, _ in WindowStore(bytes, key: key, value: value) }
+        StoreBuilder(supplier: supplier) { bytes, cacheCapacity in
+            WindowStore(bytes, key: key, value: value, cacheCapacity: cacheCapacity)
+        }
     }
 }

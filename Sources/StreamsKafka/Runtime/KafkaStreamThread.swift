@@ -26,6 +26,8 @@ final class KafkaStreamThread: @unchecked Sendable {
         let produced = Atomic<Int>(0)
         let droppedOutputs = Atomic<Int>(0)
         let commits = Atomic<Int>(0)
+        /// Records dropped as late by windowed aggregations, as of the last metrics refresh.
+        let late = Atomic<Int>(0)
         /// `DispatchTime` uptime of the first record processed, 0 before.
         let firstRecordNanos = Atomic<UInt64>(0)
         /// `DispatchTime` uptime when the last commit finished, 0 before.
@@ -74,6 +76,8 @@ final class KafkaStreamThread: @unchecked Sendable {
     private let subtopologyOf: [TopicName: Int]
 
     private var tasks: [TaskId: StreamTask] = [:]
+    /// Late records of the tasks this thread no longer has.
+    private var lateOfClosedTasks = 0
     private var routes: [TopicPartition: Route] = [:]
     @exclusivity(unchecked) private var lastRoute: Route?
     /// An error raised inside the rebalance callback, thrown after the poll returns.
@@ -272,6 +276,7 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     /// Publishes the metrics and refreshes the thread's status.
     private func refreshMetrics() {
+        counters.late.store(lateOfClosedTasks + tasks.values.reduce(0) { $0 + $1.lateRecords }, ordering: .relaxed)
         let now = monotonicNanos()
         lastMetrics = now
         var partitions: [TaskId: [PartitionStatus]] = [:]
@@ -590,6 +595,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         for id in ids {
             guard let task = tasks.removeValue(forKey: id) else { continue }
             metrics.taskClosed(task)
+            lateOfClosedTasks += task.lateRecords
             task.close()
         }
     }

@@ -299,7 +299,12 @@ public final class KafkaStreams: Sendable {
 
     /// Records processed by this instance's tasks.
     public var processedRecords: Int { threads.reduce(0) { $0 + $1.counters.processed.load(ordering: .relaxed) } }
+    /// Records windowed aggregations dropped because all their windows had closed (past the
+    /// grace period), as of the threads' last metrics refresh (about once a second and at
+    /// every commit); also in `dropped_records_total`.
+    public var lateRecords: Int { threads.reduce(0) { $0 + $1.counters.late.load(ordering: .relaxed) } }
     /// Records skipped by the deserialization handler, dead-lettered ones included.
+
     public var skippedRecords: Int { threads.reduce(0) { $0 + $1.counters.skipped.load(ordering: .relaxed) } }
     /// Records the deserialization handler sent to a dead-letter topic.
     public var deadLetteredRecords: Int {
