@@ -49,6 +49,11 @@ public struct Materialized<Key, Value>: Sendable {
         builder(named: name, Stores.windowStoreBuilder)
     }
 
+    /// The session store builder for a store named `name`.
+    func sessionStoreBuilder(named name: String) -> StoreBuilder {
+        builder(named: name, Stores.sessionStoreBuilder)
+    }
+
     /// The supplier (in memory unless one was given) through `make`, with logging as set.
     private func builder(
         named name: String, _ make: (KeyValueBytesStoreSupplier, Serde<Key>, Serde<Value>) -> StoreBuilder

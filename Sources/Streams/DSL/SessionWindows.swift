@@ -44,9 +44,7 @@ public struct SessionWindowedKStream<Key, Value> {
         named name: String? = nil, _ materialized: Materialized<Key, Value>,
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
     ) -> KTable<Windowed<Key>, Value> {
-        add(named: name, prefix: "KSTREAM-REDUCE-", materialized, merger: { _, a, b in try reducer(a, b) }) { _, value, old in
-            try old.map { try reducer($0, value) } ?? value
-        }
+        add(named: name, prefix: "KSTREAM-REDUCE-", materialized, merger: { _, a, b in try reducer(a, b) }, Fold.reducing(reducer))
     }
 
     /// Folds each key's values per session into an aggregate that starts at `initializer()`;
@@ -58,9 +56,7 @@ public struct SessionWindowedKStream<Key, Value> {
         _ materialized: Materialized<Key, Aggregate>,
         _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: Aggregate) throws -> Aggregate
     ) -> KTable<Windowed<Key>, Aggregate> {
-        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, merger: merger) { key, value, old in
-            try aggregator(key, value, try old ?? initializer())
-        }
+        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, merger: merger, Fold.aggregating(initializer, aggregator))
     }
 
     private func add<Aggregate>(
@@ -71,12 +67,7 @@ public struct SessionWindowedKStream<Key, Value> {
         let builder = stream.builder
         let nodeName = builder.nodeName(name, prefix: prefix)
         let storeName = materialized.storeName ?? "\(nodeName)-STATE-STORE"
-        // Sessions live in a window store keyed by their start; the value holds the end too.
-        let sessionValue = Serde<SessionEntry<Aggregate>>.session(materialized.value)
-        var sessions = Materialized<Key, SessionEntry<Aggregate>>(storeName, key: materialized.key, value: sessionValue)
-        sessions.storeSupplier = materialized.storeSupplier
-        sessions.loggingEnabled = materialized.loggingEnabled
-        builder.topology.addStateStore(sessions.windowStoreBuilder(named: storeName), processors: [nodeName])
+        builder.topology.addStateStore(materialized.sessionStoreBuilder(named: storeName), processors: [nodeName])
         let windows = self.windows
         builder.topology.addProcessor(nodeName, parents: [stream.node]) {
             KStreamSessionAggregate<Key, Value, Aggregate>(store: storeName, windows: windows, merger: merger, fold)
@@ -95,32 +86,6 @@ extension KGroupedStream {
     }
 }
 
-/// A session's end and aggregate, as kept in its store.
-package struct SessionEntry<Aggregate> {
-    package var end: Int64
-    package var aggregate: Aggregate
-}
-
-extension Serde {
-    /// A session's end (8 bytes big-endian), then its aggregate.
-    static func session<Aggregate>(_ aggregate: Serde<Aggregate>) -> Serde<SessionEntry<Aggregate>>
-    where Value == SessionEntry<Aggregate> {
-        Serde(
-            name: "session<\(aggregate.name)>",
-            serialize: { entry, buffer in
-                appendBigEndian(UInt64(bitPattern: entry.end), to: &buffer)
-                _ = try aggregate.serialize(entry.aggregate, into: &buffer)
-            },
-            deserialize: { bytes in
-                guard bytes.count >= 8 else {
-                    throw StreamsError(.deserialization, "a session entry needs at least 8 bytes, got \(bytes.count)")
-                }
-                let end = Int64(bitPattern: try readBigEndian(UnsafeRawBufferPointer(rebasing: bytes[..<8]), as: UInt64.self, "session"))
-                return SessionEntry(end: end, aggregate: try aggregate.deserialize(UnsafeRawBufferPointer(rebasing: bytes[8...])))
-            })
-    }
-}
-
 /// Session `aggregate`, `reduce` and `count`: a record joins (and merges) the key's sessions
 /// within the inactivity gap of its timestamp, or starts one.
 final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
@@ -133,7 +98,9 @@ final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
     let merger: @Sendable (Key, Aggregate, Aggregate) throws -> Aggregate
     let fold: @Sendable (Key, Value, Aggregate?) throws -> Aggregate
     private var context: ProcessorContext<Windowed<Key>, Aggregate?>!
-    private var store: WindowStore<Key, SessionEntry<Aggregate>>!
+    private var store: SessionStore<Key, Aggregate>!
+    /// Records since sessions that no record can reach were last removed.
+    private var sinceCleanup = 0
 
     init(
         store: String, windows: SessionWindows, merger: @escaping @Sendable (Key, Aggregate, Aggregate) throws -> Aggregate,
@@ -147,20 +114,20 @@ final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
 
     func initialize(context: ProcessorContext<Windowed<Key>, Aggregate?>) throws {
         self.context = context
-        store = try context.stateStore(named: storeName, as: WindowStore<Key, SessionEntry<Aggregate>>.self)
+        store = try context.stateStore(named: storeName, as: SessionStore<Key, Aggregate>.self)
     }
 
     func process(_ record: Record<Key, Value>) throws {
         let time = record.timestamp
-        // Sessions this record touches: they start no later than time + gap and end no
-        // earlier than time - gap.
-        let touching = try store.fetch(record.key, from: .min, to: time + windows.gapMillis)
-            .filter { $0.value.end >= time - windows.gapMillis }
+        let gap = windows.gapMillis
+        // Sessions this record touches: they end no earlier than time - gap and start no
+        // later than time + gap.
+        let touching = try store.findSessions(record.key, earliestEnd: time - gap, latestStart: time + gap)
         var start = time
         var end = time
-        for session in touching {
+        for (session, _) in touching {
             start = min(start, session.start)
-            end = max(end, session.value.end)
+            end = max(end, session.end)
         }
         // A session closes once stream time passes its end plus the grace period (as Kafka,
         // strictly).
@@ -169,13 +136,20 @@ final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
             return
         }
         var merged: Aggregate?
-        for session in touching {
-            merged = try merged.map { try merger(record.key, $0, session.value.aggregate) } ?? session.value.aggregate
-            try store.put(record.key, nil, windowStart: session.start)
-            try context.forward(record.withKey(Windowed(key: record.key, start: session.start, end: session.value.end)).withValue(nil))
+        for (session, aggregate) in touching {
+            merged = try merged.map { try merger(record.key, $0, aggregate) } ?? aggregate
+            try store.remove(session)
+            try context.forward(record.withKey(session).withValue(nil))
         }
         let aggregate = try fold(record.key, record.value, merged)
-        try store.put(record.key, SessionEntry(end: end, aggregate: aggregate), windowStart: start)
-        try context.forward(record.withKey(Windowed(key: record.key, start: start, end: end)).withValue(Optional(aggregate)))
+        let session = Windowed(key: record.key, start: start, end: end)
+        try store.put(session, aggregate)
+        try context.forward(record.withKey(session).withValue(Optional(aggregate)))
+        sinceCleanup += 1
+        if sinceCleanup >= 1000 {
+            sinceCleanup = 0
+            // Kafka Streams' default retention for sessions: the gap plus the grace period.
+            try store.removeSessions(endingBefore: context.currentStreamTime - gap - windows.graceMillis)
+        }
     }
 }

@@ -31,9 +31,7 @@ public struct TimeWindowedKStream<Key, Value> {
         named name: String? = nil, _ materialized: Materialized<Key, Value>,
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
     ) -> KTable<Windowed<Key>, Value> {
-        add(named: name, prefix: "KSTREAM-REDUCE-", materialized) { _, value, old in
-            try old.map { try reducer($0, value) } ?? value
-        }
+        add(named: name, prefix: "KSTREAM-REDUCE-", materialized, Fold.reducing(reducer))
     }
 
     /// Folds each key's values per window into an aggregate that starts at `initializer()`.
@@ -43,9 +41,7 @@ public struct TimeWindowedKStream<Key, Value> {
         _ materialized: Materialized<Key, Aggregate>,
         _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: Aggregate) throws -> Aggregate
     ) -> KTable<Windowed<Key>, Aggregate> {
-        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized) { key, value, old in
-            try aggregator(key, value, try old ?? initializer())
-        }
+        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, Fold.aggregating(initializer, aggregator))
     }
 
     @inlinable
@@ -74,5 +70,27 @@ extension KGroupedStream {
     @inlinable
     public func windowedBy(_ windows: TimeWindows) -> TimeWindowedKStream<Key, Value> {
         TimeWindowedKStream(stream: stream, windows: windows)
+    }
+}
+
+/// The folds of `reduce` and `aggregate`: from a record's value and the aggregate so far
+/// (`nil` before the first record) to the new aggregate. Shared by the windowed aggregations.
+@usableFromInline
+enum Fold {
+    /// The first value, then `reducer` of the aggregate and each next value.
+    @inlinable
+    static func reducing<Key, Value>(
+        _ reducer: @escaping @Sendable (Value, Value) throws -> Value
+    ) -> @Sendable (Key, Value, Value?) throws -> Value {
+        { _, value, old in try old.map { try reducer($0, value) } ?? value }
+    }
+
+    /// `aggregator` of each value and the aggregate so far, which starts at `initializer()`.
+    @inlinable
+    static func aggregating<Key, Value, Aggregate>(
+        _ initializer: @escaping @Sendable () throws -> Aggregate,
+        _ aggregator: @escaping @Sendable (Key, Value, Aggregate) throws -> Aggregate
+    ) -> @Sendable (Key, Value, Aggregate?) throws -> Aggregate {
+        { key, value, old in try aggregator(key, value, try old ?? initializer()) }
     }
 }

@@ -25,8 +25,8 @@ public final class KeyValueStore<Key, Value>: StateStore {
 
     /// Wraps a bytes store, with a write-back cache of `cacheCapacity` typed entries in front
     /// of it when not `nil`.
-    @usableFromInline
-    init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
+    /// - Precondition: `cacheCapacity`, when given, is at least 1.
+    public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
         self.bytes = bytes
         keySerde = key
         valueSerde = value

@@ -65,6 +65,18 @@ extension KeyValueBytesStore {
     /// Every entry, in key order.
     public func all() throws -> [KeyValueBytes] { try range(from: nil, to: nil, reverse: false) }
 
+    /// Deletes every entry whose key satisfies `isDeleted` (a retention sweep).
+    /// - Returns: How many entries were deleted.
+    @discardableResult
+    public func deleteAll(where isDeleted: ([UInt8]) throws -> Bool) throws -> Int {
+        var deleted = 0
+        for entry in try all() where try isDeleted(entry.key) {
+            try delete(entry.key)
+            deleted += 1
+        }
+        return deleted
+    }
+
     /// None: the store does not outlive its task.
     public var checkpointPath: String? { nil }
 }

@@ -19,8 +19,8 @@ public final class WindowStore<Key, Value>: StateStore {
 
     /// Wraps a bytes store, with a write-back cache of `cacheCapacity` typed windows in front
     /// of it when not `nil`.
-    @usableFromInline
-    init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
+    /// - Precondition: `cacheCapacity`, when given, is at least 1.
+    public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
         self.bytes = bytes
         keySerde = key
         valueSerde = value
@@ -80,13 +80,7 @@ public final class WindowStore<Key, Value>: StateStore {
         try writeCachedEntries()
         // Written back, the deleted windows' entries are clean: forget them.
         cache?.forget { Self.start(of: $0) < start }
-        var deleted = 0
-        for entry in try bytes.range(from: nil, to: nil, reverse: false)
-        where entry.key.count >= 8 && Self.start(of: entry.key) < start {
-            try bytes.delete(entry.key)
-            deleted += 1
-        }
-        return deleted
+        return try bytes.deleteAll { $0.count >= 8 && Self.start(of: $0) < start }
     }
 
     /// An estimate of the number of entries.

@@ -1,0 +1,194 @@
+import Foundation
+import Streams
+import Testing
+
+/// One typed store shape over one bytes engine, with or without the record cache.
+struct TypedStoreCase: Sendable, CustomTestStringConvertible {
+    let engine: StoreFactory
+    /// Cached entries in front of the engine, or `nil` for none.
+    let cacheCapacity: Int?
+
+    var testDescription: String { "\(engine.name)\(cacheCapacity.map { ", cache of \($0)" } ?? "")" }
+
+    /// Every engine, uncached and with a cache small enough to write back mid-test.
+    static let all: [TypedStoreCase] = StoreFactory.all.flatMap { [TypedStoreCase(engine: $0, cacheCapacity: nil), TypedStoreCase(engine: $0, cacheCapacity: 2)] }
+}
+
+/// Keys that are prefixes of one another, so one key's range must never reach another's.
+private let prefixKeys = ["a", "ab", "a\u{0}", "b", ""]
+
+/// The contracts of the typed stores, ``KeyValueStore``, ``WindowStore`` and ``SessionStore``,
+/// run against every bytes engine (in memory and RocksDB), cached and not.
+@Suite("Typed store conformance")
+struct TypedStoreConformanceTests {
+    // MARK: Key-value stores
+
+    @Test(arguments: TypedStoreCase.all)
+    func keyValueStorePutGetDeleteAndRangeInKeyOrder(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let store = KeyValueStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            for (index, key) in prefixKeys.enumerated() { try store.put(key, Int64(index)) }
+            #expect(try store.get("ab") == 1)
+            #expect(try store.get("abc") == nil)
+            try store.put("ab", 10)
+            #expect(try store.get("ab") == 10)
+            #expect(try store.delete("b") == 3)
+            #expect(try store.get("b") == nil)
+            #expect(try store.putIfAbsent("a", 99) == 0)
+            #expect(try store.get("a") == 0)
+            try store.put("", nil)
+            #expect(try store.all().map(\.key) == ["a", "a\u{0}", "ab"])
+            #expect(try store.range(from: "a\u{0}", to: "b").map(\.value) == [2, 10])
+            #expect(try store.range(reverse: true).map(\.key) == ["ab", "a\u{0}", "a"])
+            try store.flush()
+            #expect(try bytes.all().count == 3)
+        }
+    }
+
+    // MARK: Window stores
+
+    @Test(arguments: TypedStoreCase.all)
+    func windowStoreKeepsOneValuePerKeyAndWindowStart(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<String>.string, cacheCapacity: test.cacheCapacity)
+            try store.put("a", "a@0", windowStart: 0)
+            try store.put("a", "a@1000", windowStart: 1000)
+            try store.put("ab", "ab@0", windowStart: 0)
+            #expect(try store.fetch("a", windowStart: 0) == "a@0")
+            #expect(try store.fetch("a", windowStart: 1000) == "a@1000")
+            #expect(try store.fetch("a", windowStart: 500) == nil)
+            #expect(try store.fetch("abc", windowStart: 0) == nil)
+            try store.put("a", "a@0 again", windowStart: 0)
+            #expect(try store.fetch("a", windowStart: 0) == "a@0 again")
+            try store.put("a", nil, windowStart: 1000)
+            #expect(try store.fetch("a", windowStart: 1000) == nil)
+            #expect(try store.fetch("a", from: .min, to: .max).map(\.value) == ["a@0 again"])
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
+    func windowStoreRangesAreOneKeysWindowsInTimeOrderWithInclusiveBounds(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            // Negative starts too: they sort before zero, not after it.
+            let starts: [Int64] = [2000, -1000, 0, 1000, Int64.max, Int64.min, -1]
+            for key in prefixKeys {
+                for start in starts { try store.put(key, start, windowStart: start) }
+            }
+            for key in prefixKeys {
+                #expect(try store.fetch(key, from: .min, to: .max).map(\.start) == starts.sorted())
+                #expect(try store.fetch(key, from: -1, to: 1000).map(\.value) == [-1, 0, 1000])
+                #expect(try store.fetch(key, from: 1, to: 999).isEmpty)
+                #expect(try store.fetch(key, from: 1000, to: 0).isEmpty)
+            }
+            let all = try store.all()
+            #expect(all.count == prefixKeys.count * starts.count)
+            #expect(Set(all.map(\.key)) == Set(prefixKeys))
+            // Within one key, in time order.
+            #expect(all.filter { $0.key == "ab" }.map(\.start) == starts.sorted())
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
+    func windowStoreDeletesWindowsBeforeARetentionBound(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            for key in ["a", "b"] {
+                for start in stride(from: Int64(0), through: 4000, by: 1000) { try store.put(key, start, windowStart: start) }
+            }
+            #expect(try store.deleteWindows(before: 2000) == 4)
+            #expect(try store.fetch("a", from: .min, to: .max).map(\.start) == [2000, 3000, 4000])
+            #expect(try store.fetch("b", windowStart: 1000) == nil)
+            #expect(try store.deleteWindows(before: 2000) == 0)
+            // What the cache held was written and is gone from it too.
+            try store.put("a", 7, windowStart: 5000)
+            try store.flush()
+            #expect(try store.all().map { "\($0.key)@\($0.start)" } == ["a@2000", "a@3000", "a@4000", "a@5000", "b@2000", "b@3000", "b@4000"])
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
+    func windowStoreFlushWritesEveryCachedWindowToTheEngine(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            for start in 0..<10 { try store.put("k", Int64(start), windowStart: Int64(start)) }
+            try store.put("k", nil, windowStart: 3)
+            try store.flush()
+            let reread = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64)
+            #expect(try reread.fetch("k", from: 0, to: 9).map(\.value) == [0, 1, 2, 4, 5, 6, 7, 8, 9])
+        }
+    }
+
+    // MARK: Session stores
+
+    @Test(arguments: StoreFactory.all)
+    func sessionStoreKeepsOneValuePerKeyAndSession(_ engine: StoreFactory) throws {
+        try withStore(engine) { bytes in
+            let store = SessionStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64)
+            try store.put(Windowed(key: "a", start: 0, end: 100), 2)
+            try store.put(Windowed(key: "a", start: 300, end: 300), 1)
+            try store.put(Windowed(key: "ab", start: 0, end: 100), 5)
+            #expect(try store.fetchSession("a", start: 0, end: 100) == 2)
+            #expect(try store.fetchSession("a", start: 0, end: 99) == nil)
+            #expect(try store.fetchSession("ab", start: 0, end: 100) == 5)
+            try store.put(Windowed(key: "a", start: 0, end: 100), 3)
+            #expect(try store.fetchSession("a", start: 0, end: 100) == 3)
+            try store.remove(Windowed(key: "a", start: 300, end: 300))
+            #expect(try store.fetch("a").map { "\($0.session.start)-\($0.session.end)=\($0.value)" } == ["0-100=3"])
+            #expect(try store.fetch("abc").isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all)
+    func sessionStoreFindsTheSessionsThatOverlapATimeRange(_ engine: StoreFactory) throws {
+        try withStore(engine) { bytes in
+            let store = SessionStore(bytes, key: Serde<String>.string, value: Serde<String>.string)
+            let sessions: [(Int64, Int64)] = [(-500, -400), (0, 100), (150, 150), (200, 900), (1000, 1100)]
+            for key in prefixKeys {
+                for (start, end) in sessions { try store.put(Windowed(key: key, start: start, end: end), "\(key):\(start)-\(end)") }
+            }
+            for key in prefixKeys {
+                func found(_ earliestEnd: Int64, _ latestStart: Int64) throws -> [String] {
+                    try store.findSessions(key, earliestEnd: earliestEnd, latestStart: latestStart).map {
+                        #expect($0.session.key == key)
+                        return "\($0.session.start)-\($0.session.end)"
+                    }
+                }
+                // A record at 150 with a gap of 50 touches the sessions overlapping [100, 200].
+                #expect(try found(100, 200) == ["0-100", "150-150", "200-900"])
+                // Ordered by end, whatever the starts.
+                #expect(try found(.min, .max) == ["-500--400", "0-100", "150-150", "200-900", "1000-1100"])
+                #expect(try found(901, 999).isEmpty)
+                #expect(try found(-450, -450) == ["-500--400"])
+                #expect(try found(1100, 1100) == ["1000-1100"])
+            }
+            #expect(try store.all().count == prefixKeys.count * sessions.count)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all)
+    func sessionStoreRemovesSessionsThatEndedBeforeARetentionBound(_ engine: StoreFactory) throws {
+        try withStore(engine) { bytes in
+            let store = SessionStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64)
+            // A long session that started early but ends late is kept.
+            try store.put(Windowed(key: "a", start: 0, end: 5000), 1)
+            try store.put(Windowed(key: "a", start: 100, end: 200), 2)
+            try store.put(Windowed(key: "b", start: 1000, end: 1999), 3)
+            try store.put(Windowed(key: "b", start: 2000, end: 2000), 4)
+            #expect(try store.removeSessions(endingBefore: 2000) == 2)
+            #expect(try store.all().map { "\($0.session.key)@\($0.session.start)-\($0.session.end)" } == ["a@0-5000", "b@2000-2000"])
+        }
+    }
+
+    @Test func sessionWindowedKeysRoundTripInKafkasLayout() throws {
+        let serde = Serde<Windowed<String>>.sessionWindowed(.string)
+        let key = Windowed(key: "C-1", start: 1_700_000_000_000, end: 1_700_000_060_000)
+        let bytes = try #require(try serde.serialize(key))
+        // Key bytes, then the end, then the start, big-endian (Kafka's SessionKeySchema).
+        #expect(bytes.count == 3 + 16)
+        #expect(Array(bytes[3..<11]) == withUnsafeBytes(of: Int64(1_700_000_060_000).bigEndian, Array.init))
+        #expect(Array(bytes[11...]) == withUnsafeBytes(of: Int64(1_700_000_000_000).bigEndian, Array.init))
+        #expect(try serde.deserialize(bytes) == key)
+        #expect(throws: StreamsError.self) { try serde.deserialize([1, 2, 3]) }
+    }
+}
