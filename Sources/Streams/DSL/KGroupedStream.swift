@@ -38,9 +38,7 @@ public struct KGroupedStream<Key, Value> {
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
     ) -> KTable<Key, Value> {
         addAggregation(named: name, prefix: "KSTREAM-REDUCE-", materialized) {
-            KStreamAggregate<Key, Value, Value>(store: $0) { _, value, old in
-                try old.map { try reducer($0, value) } ?? value
-            }
+            KStreamAggregate<Key, Value, Value>(store: $0, Fold.reducing(reducer))
         }
     }
 
@@ -64,9 +62,7 @@ public struct KGroupedStream<Key, Value> {
         _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: Aggregate) throws -> Aggregate
     ) -> KTable<Key, Aggregate> {
         addAggregation(named: name, prefix: "KSTREAM-AGGREGATE-", materialized) {
-            KStreamAggregate<Key, Value, Aggregate>(store: $0) { key, value, old in
-                try aggregator(key, value, try old ?? initializer())
-            }
+            KStreamAggregate<Key, Value, Aggregate>(store: $0, Fold.aggregating(initializer, aggregator))
         }
     }
 
@@ -171,5 +167,27 @@ extension KStream {
         let sourceName = builder.nodeName(nil, prefix: "KSTREAM-SOURCE-")
         builder.topology.addSource(sourceName, topics: [topic], key: grouped.key, value: grouped.value)
         return KStream(builder: builder, node: sourceName)
+    }
+}
+
+/// The folds of `reduce` and `aggregate`: from a record's value and the aggregate so far
+/// (`nil` before the first record) to the new aggregate. Shared by every aggregation, windowed or not.
+@usableFromInline
+enum Fold {
+    /// The first value, then `reducer` of the aggregate and each next value.
+    @inlinable
+    static func reducing<Key, Value>(
+        _ reducer: @escaping @Sendable (Value, Value) throws -> Value
+    ) -> @Sendable (Key, Value, Value?) throws -> Value {
+        { _, value, old in try old.map { try reducer($0, value) } ?? value }
+    }
+
+    /// `aggregator` of each value and the aggregate so far, which starts at `initializer()`.
+    @inlinable
+    static func aggregating<Key, Value, Aggregate>(
+        _ initializer: @escaping @Sendable () throws -> Aggregate,
+        _ aggregator: @escaping @Sendable (Key, Value, Aggregate) throws -> Aggregate
+    ) -> @Sendable (Key, Value, Aggregate?) throws -> Aggregate {
+        { key, value, old in try aggregator(key, value, try old ?? initializer()) }
     }
 }

@@ -131,8 +131,9 @@ final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
         }
         // A session closes once stream time passes its end plus the grace period (as Kafka,
         // strictly).
-        guard end + windows.graceMillis >= context.currentStreamTime else {
-            context.task.lateRecords += 1
+        let streamTime = context.currentStreamTime
+        guard end + windows.graceMillis >= streamTime else {
+            context.droppedLateRecord("its session has closed", timestamp: time, streamTime: streamTime)
             return
         }
         var merged: Aggregate?
@@ -149,7 +150,7 @@ final class KStreamSessionAggregate<Key, Value, Aggregate>: Processor {
         if sinceCleanup >= 1000 {
             sinceCleanup = 0
             // Kafka Streams' default retention for sessions: the gap plus the grace period.
-            try store.removeSessions(endingBefore: context.currentStreamTime - gap - windows.graceMillis)
+            try store.removeSessions(endingBefore: streamTime - gap - windows.graceMillis)
         }
     }
 }

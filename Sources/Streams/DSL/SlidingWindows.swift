@@ -187,13 +187,7 @@ final class KStreamSlidingWindowAggregate<Key, Value, Aggregate>: Processor {
         // window is open while its end plus the grace is at or after stream time (its end is
         // inclusive: a record at stream time may still arrive for it).
         guard time + difference + windows.graceMillis >= streamTime else {
-            context.task.lateRecords += 1
-            context.logger.debug(
-                "dropped a late record: its sliding windows have closed",
-                metadata: [
-                    "record": .string(context.recordMetadata?.description ?? "?"),
-                    "timestamp": .stringConvertible(time), "streamTime": .stringConvertible(streamTime),
-                ])
+            context.droppedLateRecord("its sliding windows have closed", timestamp: time, streamTime: streamTime)
             return
         }
         var leftExists = false

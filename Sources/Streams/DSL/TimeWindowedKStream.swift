@@ -72,25 +72,3 @@ extension KGroupedStream {
         TimeWindowedKStream(stream: stream, windows: windows)
     }
 }
-
-/// The folds of `reduce` and `aggregate`: from a record's value and the aggregate so far
-/// (`nil` before the first record) to the new aggregate. Shared by the windowed aggregations.
-@usableFromInline
-enum Fold {
-    /// The first value, then `reducer` of the aggregate and each next value.
-    @inlinable
-    static func reducing<Key, Value>(
-        _ reducer: @escaping @Sendable (Value, Value) throws -> Value
-    ) -> @Sendable (Key, Value, Value?) throws -> Value {
-        { _, value, old in try old.map { try reducer($0, value) } ?? value }
-    }
-
-    /// `aggregator` of each value and the aggregate so far, which starts at `initializer()`.
-    @inlinable
-    static func aggregating<Key, Value, Aggregate>(
-        _ initializer: @escaping @Sendable () throws -> Aggregate,
-        _ aggregator: @escaping @Sendable (Key, Value, Aggregate) throws -> Aggregate
-    ) -> @Sendable (Key, Value, Aggregate?) throws -> Aggregate {
-        { key, value, old in try aggregator(key, value, try old ?? initializer()) }
-    }
-}

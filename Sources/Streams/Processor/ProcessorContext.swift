@@ -121,6 +121,20 @@ public final class ProcessorContext<KeyOut, ValueOut> {
 
     /// Asks the runtime to commit this task's progress soon (after the current record).
     public func commit() { task.commitRequested = true }
+
+    /// Counts (in the task's late records) and logs at debug level a record that arrived
+    /// after every window it belongs to closed; `why` ends the log message ("its windows have
+    /// closed"). Rare: not inlined.
+    @usableFromInline
+    func droppedLateRecord(_ why: String, timestamp: Int64, streamTime: Int64) {
+        task.lateRecords += 1
+        logger.debug(
+            "dropped a late record: \(why)",
+            metadata: [
+                "record": .string(recordMetadata?.description ?? "?"),
+                "timestamp": .stringConvertible(timestamp), "streamTime": .stringConvertible(streamTime),
+            ])
+    }
 }
 
 @available(*, unavailable, message: "a processor context is confined to its task")

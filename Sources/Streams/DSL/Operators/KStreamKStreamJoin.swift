@@ -69,13 +69,7 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         // Its window has closed (the window's far end plus grace is behind stream time): the
         // other side's matching records may already be gone.
         if Self.plus(Self.plus(record.timestamp, afterMillis), graceMillis) < streamTime {
-            context.task.lateRecords += 1
-            context.logger.debug(
-                "dropped a late record: its join window has closed",
-                metadata: [
-                    "record": .string(context.recordMetadata?.description ?? "?"),
-                    "timestamp": .stringConvertible(record.timestamp), "streamTime": .stringConvertible(streamTime),
-                ])
+            context.droppedLateRecord("its join window has closed", timestamp: record.timestamp, streamTime: streamTime)
             return
         }
         try buffer(record, keyBytes: keyBytes)

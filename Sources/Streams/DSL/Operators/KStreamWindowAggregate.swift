@@ -40,24 +40,12 @@ final class KStreamWindowAggregate<Key, Value, Aggregate>: Processor {
             try store.put(record.key, new, windowStart: start)
             try context.forward(record.withKey(Windowed(key: record.key, start: start, end: end)).withValue(Optional(new)))
         }
-        if !open { dropLate(record.timestamp, streamTime: streamTime) }
+        if !open { context.droppedLateRecord("its windows have closed", timestamp: record.timestamp, streamTime: streamTime) }
         sinceCleanup += 1
         if sinceCleanup >= 1000 {
             sinceCleanup = 0
             // A window that started before this can take no more records.
             try store.deleteWindows(before: streamTime - windows.sizeMillis - windows.graceMillis)
         }
-    }
-
-    /// Counts and logs a record whose windows have all closed (rare: not inlined).
-    @usableFromInline
-    func dropLate(_ timestamp: Int64, streamTime: Int64) {
-        context.task.lateRecords += 1
-        context.logger.debug(
-            "dropped a late record: its windows have closed",
-            metadata: [
-                "record": .string(context.recordMetadata?.description ?? "?"),
-                "timestamp": .stringConvertible(timestamp), "streamTime": .stringConvertible(streamTime),
-            ])
     }
 }
