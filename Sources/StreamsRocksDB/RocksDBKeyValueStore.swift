@@ -173,6 +173,25 @@ public final class RocksDBKeyValueStore: KeyValueBytesStore {
         return old
     }
 
+    /// Deletes every entry in one write: a range delete from the empty key (the smallest) to
+    /// the last key, and the last key itself.
+    /// - Throws: ``StreamsError`` once closed or when RocksDB fails.
+    public func removeAll() throws {
+        let db = try openDB()
+        let iterator = rocksdb_create_iterator(db, readOptions)!
+        defer { rocksdb_iter_destroy(iterator) }
+        rocksdb_iter_seek_to_last(iterator)
+        guard rocksdb_iter_valid(iterator) != 0 else { return }
+        let last = Self.entry(iterator).key
+        let batch = rocksdb_writebatch_create()!
+        defer { rocksdb_writebatch_destroy(batch) }
+        Self.withChars(last) { lastBytes, lastLength in
+            rocksdb_writebatch_delete_range(batch, "", 0, lastBytes, lastLength)
+            rocksdb_writebatch_delete(batch, lastBytes, lastLength)
+        }
+        try call("remove all") { error in rocksdb_write(db, writeOptions, batch, error) }
+    }
+
     /// The entries with `from <= key <= to` in key order (`nil` bounds are open), or in
     /// reverse order when `reverse` is set.
     /// - Throws: ``StreamsError`` once closed or when RocksDB's iterator fails.

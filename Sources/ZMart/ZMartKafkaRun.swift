@@ -16,9 +16,29 @@ public struct ZMartKafkaRun: Sendable {
         public var brokers = 3
         /// Application instances sharing the partitions.
         public var instances = 1
-        /// How often each instance commits (Kafka Streams' default, 30 s); the run asks for a
-        /// commit once every input record has been processed.
-        public var commitInterval: Duration = .seconds(30)
+        /// How often each instance commits; `nil` for the runtime's default for the guarantee
+        /// (Kafka Streams': 30 s at-least-once, 100 ms exactly-once). The run asks for a commit
+        /// once every input record has been processed.
+        public var commitInterval: Duration?
+        /// The processing guarantee. Under exactly-once the input is also written in
+        /// transactions, and every reader of the run (the wait for commits, the read-back of
+        /// the outputs) reads committed data only.
+        public var guarantee: ProcessingGuarantee = .atLeastOnce
+        /// The instances' process id (``StreamsKafka/KafkaConfig/processId``): give a
+        /// restarted instance the same one so that it fences what its predecessor left open.
+        /// With several instances, instance `n` (from 1) gets `<processId>-<n>`.
+        public var processId: String?
+        /// Only create the topics and write the input, then return (the application does
+        /// not run): for a later ``resume`` run, or several.
+        public var produceOnly = false
+        /// Do not write input: join the application on the cluster, process what its input
+        /// topic holds until all of it is committed, and report every record in the output
+        /// topics (not only those of this run). With ``produceOnly``, how a run that was
+        /// killed is finished.
+        public var resume = false
+        /// The consumers' `session.timeout.ms` on an existing cluster (the embedded one uses
+        /// 6 s): how long a member that died without leaving holds its partitions.
+        public var sessionTimeout: Duration?
         /// Also run, on the same broker, the bare librdkafka pass-through and the same
         /// pass-through as a topology on this runtime (for `--bench`).
         public var passthrough = false
@@ -112,6 +132,13 @@ public struct ZMartKafkaRun: Sendable {
         guard kafka.brokers >= 1 else {
             throw StreamsError(.invalidConfiguration, "brokers must be at least 1, not \(kafka.brokers)")
         }
+        if kafka.bootstrapServers == nil && kafka.guarantee == .exactlyOnce && options.stateful {
+            // The mock stores no transactional offsets, and a stateful run is done only when
+            // its repartition topics are committed too.
+            throw StreamsError(
+                .invalidConfiguration,
+                "stateful exactly-once needs a cluster that implements transactions (bootstrapServers): the embedded cluster stores no transactional offsets, so the run could not tell when it is done")
+        }
         self.options = options
         self.kafka = kafka
         topology = try Self.topology(options, instance: 0)
@@ -196,11 +223,16 @@ public struct ZMartKafkaRun: Sendable {
         var config = StreamsConfig(applicationId: "zmart")
         config.logger = logger
         config.numStreamThreads = options.threads
-        config.commitInterval = kafka.commitInterval
+        if let interval = kafka.commitInterval { config.commitInterval = interval }
         config.metricsFactory = options.metricsFactory
         config.deserializationErrorHandler = .deadLetterQueue(Self.deadLetterTopic, redact: ZMartRedaction.maskCardNumbers)
         var kafkaConfig = KafkaConfig(bootstrapServers: bootstrap)
+        kafkaConfig.processingGuarantee = kafka.guarantee
         kafkaConfig.consumerProperties["fetch.wait.max.ms"] = "50"
+        if let timeout = kafka.sessionTimeout {
+            kafkaConfig.consumerProperties["session.timeout.ms"] = String(timeout.milliseconds)
+            kafkaConfig.consumerProperties["heartbeat.interval.ms"] = String(max(100, timeout.milliseconds / 10))
+        }
         if cluster != nil {
             // The embedded cluster lives in this process: members that stop are noticed and
             // rebalances finish in seconds, not librdkafka's default 45 s session.
@@ -211,6 +243,8 @@ public struct ZMartKafkaRun: Sendable {
         defer { for instance in instances { instance.close(timeout: .seconds(30)) } }
         func startInstances() throws {
             for index in 0..<kafka.instances {
+                var kafkaConfig = kafkaConfig
+                kafkaConfig.processId = kafka.processId.map { kafka.instances == 1 ? $0 : "\($0)-\(index + 1)" }
                 let instance = try KafkaStreams(
                     topology: try Self.topology(options, instance: index), config: config, kafka: kafkaConfig)
                 try instance.start()
@@ -233,8 +267,19 @@ public struct ZMartKafkaRun: Sendable {
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
+        if kafka.resume {
+            // Every record already in the input is this run's, and so is every output.
+            for key in outputStarts.keys { outputStarts[key] = 0 }
+        }
         do {
-            if kafka.instances == 1 || kafka.passthrough {
+            if kafka.produceOnly {
+                lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
+                summary.peakRSSBytes = peakResidentSetBytes()
+                return (summary, nil, nil, nil)
+            } else if kafka.resume {
+                try startInstances()
+                options.onStatus?(InstancesStatus(instances))
+            } else if kafka.instances == 1 || kafka.passthrough {
                 // Input first: the application's rate is then measured on its own. The
                 // pass-through reads the same input on the same broker before the application
                 // starts, so neither runs while the other does.
@@ -260,8 +305,11 @@ public struct ZMartKafkaRun: Sendable {
                 lineOfOffset = try produceInput(bootstrap: bootstrap, partitions: partitions, summary: &summary)
                 if summary.interrupted == true { throw Interrupted() }
             }
-            try waitUntilCommitted(probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline)
-            try waitUntilRepartitionTopicsAreCommitted(probe: probe, partitions: partitions, instances: instances, deadline: deadline)
+            try waitUntilCommitted(
+                probe: probe, partitions: inputPartitions, instances: instances, deadline: deadline, bootstrap: bootstrap,
+                records: cluster == nil ? nil : summary.records)
+            try waitUntilRepartitionTopicsAreCommitted(
+                probe: probe, partitions: partitions, instances: instances, deadline: deadline, bootstrap: bootstrap)
             if kafka.holdAfterProcessing {
                 kafka.onProcessed?()
                 while kafka.stopRequested?() != true {
@@ -325,6 +373,15 @@ public struct ZMartKafkaRun: Sendable {
             directory: options.outputDirectory, samples: options.samplesPerTopic, logger: logger,
             watchedCustomer: options.watchedCustomer)
         try reader.readAll(from: outputStarts, deadline: deadline)
+        if kafka.resume {
+            // The input's offsets count transaction markers too: count its records.
+            let input = try OutputReader(
+                bootstrap: bootstrap, admin: admin, topics: [ZMartTopology.transactions], directory: nil, samples: 0,
+                logger: logger)
+            try input.readAll(from: [:], deadline: deadline)
+            summary.records = Int(input.counts[ZMartTopology.transactions] ?? 0)
+            if summary.seconds > 0 { summary.recordsPerSecond = Double(summary.records) / summary.seconds }
+        }
         summary.watchedCustomerReward = reader.watchedReward
         for topic in options.outputTopics {
             summary.outputCounts[topic.rawValue] = reader.counts[topic] ?? 0
@@ -385,8 +442,17 @@ public struct ZMartKafkaRun: Sendable {
     private func produceInput(
         bootstrap: String, partitions: Int32, summary: inout ZMartRun.Summary
     ) throws -> [[Int32]] {
-        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: options.logger)
+        var properties = ["bootstrap.servers": bootstrap]
+        let transactional = kafka.guarantee == .exactlyOnce
+        // Under exactly-once the input is written as the application writes: in transactions,
+        // so each partition ends at a settled offset for read_committed readers.
+        if transactional { properties["transactional.id"] = "zmart-input-\(UUID().uuidString)" }
+        let producer = try KafkaProducer(properties: properties, logger: options.logger)
         defer { try? producer.close(timeout: .seconds(30)) }
+        if transactional {
+            try producer.initTransactions(timeout: .seconds(60))
+            try producer.beginTransaction()
+        }
         var lineOfOffset = Array(repeating: [Int32](), count: Int(partitions))
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let topic = ZMartTopology.transactions.rawValue
@@ -406,6 +472,10 @@ public struct ZMartKafkaRun: Sendable {
                         topic: topic, partition: partition, key: key, value: value, timestamp: now, headers: Headers())
                     lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
                     records += 1
+                    if transactional && records % 50_000 == 0 {
+                        try producer.commitTransaction(timeout: .seconds(120))
+                        try producer.beginTransaction()
+                    }
                 case .malformed(let line):
                     malformed.append(line)
                 }
@@ -413,7 +483,11 @@ public struct ZMartKafkaRun: Sendable {
         } catch is Interrupted {
             interrupted = true
         }
-        try producer.flush(timeout: .seconds(120))
+        if transactional {
+            try producer.commitTransaction(timeout: .seconds(120))
+        } else {
+            try producer.flush(timeout: .seconds(120))
+        }
         if let failure = producer.takeDeliveryFailures().first {
             throw StreamsError(.production, "cannot write the input to \(topic)", underlying: failure.error)
         }
@@ -437,8 +511,10 @@ public struct ZMartKafkaRun: Sendable {
     /// internal source topics (repartition topics of stateful ZMart): once the input is
     /// committed, nothing more is written to them, so their ends stand still.
     private func waitUntilRepartitionTopicsAreCommitted(
-        probe: KafkaConsumer, partitions count: Int32, instances: [KafkaStreams], deadline: ContinuousClock.Instant
+        probe: KafkaConsumer, partitions count: Int32, instances: [KafkaStreams], deadline: ContinuousClock.Instant,
+        bootstrap: String
     ) throws {
+        let settle = CommitLag(bootstrap: bootstrap, exactlyOnce: kafka.guarantee == .exactlyOnce, logger: options.logger)
         let internalSources = (0..<topology.subtopologyCount)
             .flatMap { topology.sourceTopics(ofSubtopology: $0, applicationId: "zmart") }
             .filter { $0 != ZMartTopology.transactions }
@@ -449,11 +525,11 @@ public struct ZMartKafkaRun: Sendable {
             if kafka.stopRequested?() == true { throw Interrupted() }
             for instance in instances { instance.requestCommit() }
             let committed = try probe.committed(all, timeout: .seconds(30))
-            var behind: Int64 = 0
+            var ends: [TopicPartition: Int64] = [:]
             for partition in all {
-                let end = try probe.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(30)).high
-                behind += max(0, end - (committed[partition] ?? 0))
+                ends[partition] = try probe.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(30)).high
             }
+            let behind = try settle.behind(committed: committed, ends: ends)
             if behind == 0 { return }
             guard ContinuousClock.now < deadline else {
                 throw StreamsError(.timeout, "ZMart did not finish within \(kafka.timeout): \(behind) repartitioned records not committed")
@@ -463,10 +539,30 @@ public struct ZMartKafkaRun: Sendable {
     }
 
     /// Waits until the group has committed the end of every partition of `transactions`.
+    ///
+    /// `records`: on the embedded cluster, the records the input holds. Under exactly-once
+    /// the mock answers the transactional offset commits without storing them, so there the
+    /// wait is for every record to be processed, and then the instances close: their last
+    /// transaction commits as they do (``KafkaStreams/lastCommitTime`` is then the end of the
+    /// run, as it is when the offsets are watched).
     private func waitUntilCommitted(
         probe: KafkaConsumer, partitions all: [TopicPartition], instances: [KafkaStreams],
-        deadline: ContinuousClock.Instant
+        deadline: ContinuousClock.Instant, bootstrap: String, records: Int?
     ) throws {
+        if kafka.guarantee == .exactlyOnce, let records {
+            while instances.reduce(0, { $0 + $1.processedRecords }) < records {
+                try Self.throwIfAnyFailed(instances)
+                if kafka.stopRequested?() == true { throw Interrupted() }
+                guard ContinuousClock.now < deadline else {
+                    throw StreamsError(.timeout, "ZMart did not finish within \(kafka.timeout): not every input record was processed")
+                }
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            for instance in instances { instance.close(timeout: .seconds(60)) }
+            try Self.throwIfAnyFailed(instances)
+            return
+        }
+        let settle = CommitLag(bootstrap: bootstrap, exactlyOnce: kafka.guarantee == .exactlyOnce, logger: options.logger)
         var ends: [TopicPartition: Int64] = [:]
         for partition in all {
             ends[partition] = try probe.watermarks(
@@ -478,7 +574,9 @@ public struct ZMartKafkaRun: Sendable {
             try Self.throwIfAnyFailed(instances)
             if kafka.stopRequested?() == true { throw Interrupted() }
             let processed = instances.reduce(0) { $0 + $1.processedRecords + $1.lostRecords }
-            if processed < total {
+            // Under exactly-once, offsets also count transaction markers (and aborted records
+            // are processed again): only the committed offsets tell.
+            if processed < total && kafka.guarantee == .atLeastOnce {
                 // Cheap to watch; the committed offsets are asked for once all is processed.
                 guard ContinuousClock.now < deadline else {
                     throw StreamsError(
@@ -489,7 +587,7 @@ public struct ZMartKafkaRun: Sendable {
             }
             for instance in instances { instance.requestCommit() }
             let committed = try probe.committed(all, timeout: .seconds(30))
-            let behind = all.reduce(Int64(0)) { $0 + max(0, ends[$1]! - (committed[$1] ?? 0)) }
+            let behind = try settle.behind(committed: committed, ends: ends)
             if behind == 0 { return }
             if ContinuousClock.now >= deadline {
                 throw StreamsError(
@@ -529,7 +627,7 @@ public struct ZMartKafkaRun: Sendable {
         var config = StreamsConfig(applicationId: applicationId)
         config.logger = options.logger
         config.numStreamThreads = options.threads
-        config.commitInterval = kafka.commitInterval
+        if let interval = kafka.commitInterval { config.commitInterval = interval }
         // The application's own run sends malformed records to its dead-letter topic; copies
         // skip them, so that topic holds each once.
         config.deserializationErrorHandler = .logAndContinue
@@ -540,7 +638,9 @@ public struct ZMartKafkaRun: Sendable {
             groupId: config.applicationId, properties: ["bootstrap.servers": bootstrap], logger: options.logger,
             onRebalance: { _ in })
         defer { try? probe.close() }
-        try waitUntilCommitted(probe: probe, partitions: partitions, instances: [instance], deadline: deadline)
+        try waitUntilCommitted(
+            probe: probe, partitions: partitions, instances: [instance], deadline: deadline, bootstrap: bootstrap,
+            records: kafka.bootstrapServers == nil ? records : nil)
         return Passthrough.rate(of: [instance], records: records)
     }
 
@@ -640,7 +740,11 @@ final class OutputReader {
         watched = watchedCustomer.map { Array($0.utf8) }
         consumer = try KafkaConsumer(
             groupId: "zmart-reader-\(UUID().uuidString)",
-            properties: ["bootstrap.servers": bootstrap, "fetch.wait.max.ms": "50"], logger: logger,
+            properties: [
+                "bootstrap.servers": bootstrap, "fetch.wait.max.ms": "50", "enable.auto.commit": "false",
+                // Only what committed transactions wrote (librdkafka's default, said here).
+                "isolation.level": "read_committed",
+            ], logger: logger,
             onRebalance: { _ in })
         self.topics = topics
         sampleLimit = samples
@@ -669,17 +773,23 @@ final class OutputReader {
     ///   - deadline: When to give up.
     func readAll(from starts: [TopicPartition: Int64], deadline: ContinuousClock.Instant) throws {
         var remaining: [TopicPartition: Int64] = [:]
+        var from: [TopicPartition: Int64] = [:]
         for topic in topics {
             let count = try admin.describeTopics([topic.rawValue], timeout: .seconds(30)).first?.partitions.count ?? 0
             for partition in 0..<Int32(count) {
                 let marks = try consumer.watermarks(topic: topic, partition: partition, timeout: .seconds(30))
                 let key = TopicPartition(topic: topic, partition: partition)
-                if marks.high > max(marks.low, starts[key] ?? 0) { remaining[key] = marks.high }
+                let first = max(marks.low, starts[key] ?? 0)
+                if marks.high > first {
+                    remaining[key] = marks.high
+                    from[key] = first
+                }
             }
             counts[topic] = 0
             samples[topic] = []
         }
-        try consumer.subscribe(topics.map(\.rawValue))
+        // Assigned, not subscribed: no group to join (which takes seconds on some brokers).
+        try consumer.assign(from)
         while !remaining.isEmpty {
             guard ContinuousClock.now < deadline else {
                 throw StreamsError(.timeout, "reading the outputs back did not finish: \(remaining.count) partitions left")
@@ -689,6 +799,11 @@ final class OutputReader {
                 guard let end = remaining[partition], record.offset < end else { return }
                 if record.offset + 1 >= end { remaining[partition] = nil }
                 if record.offset >= starts[partition] ?? 0 { take(record) }
+            }
+            // A partition that ends with a transaction marker is done when the position
+            // passes it: no record carries the last offset.
+            for (partition, position) in try consumer.positions(Array(remaining.keys)) where position >= remaining[partition]! {
+                remaining[partition] = nil
             }
             for (topic, buffer) in buffers where buffer.count > 1 << 20 {
                 try files[topic]?.write(contentsOf: buffer)
@@ -730,5 +845,73 @@ final class OutputReader {
                 buffers[topic]!.append(last ? 0x0A : 0x09)
             }
         }
+    }
+}
+
+/// How far a group's committed offsets are behind the ends of their partitions, in records.
+///
+/// Under exactly-once a partition can end with transaction markers: offsets that hold no
+/// record, which a consumer steps over only once it has fetched them. A group committed up to
+/// such a marker has nothing left to read, though its offset is short of the end; a read of
+/// what lies between (committed data only, at most once a second) tells the two apart.
+final class CommitLag {
+    private let bootstrap: String
+    private let exactlyOnce: Bool
+    private let logger: Logger
+    private var lastLook = ContinuousClock.now - .seconds(10)
+    /// Partitions (and the end they had) seen to hold nothing committed past the group's offset.
+    private var settled: [TopicPartition: (from: Int64, end: Int64)] = [:]
+
+    init(bootstrap: String, exactlyOnce: Bool, logger: Logger) {
+        self.bootstrap = bootstrap
+        self.exactlyOnce = exactlyOnce
+        self.logger = logger
+    }
+
+    func behind(committed: [TopicPartition: Int64], ends: [TopicPartition: Int64]) throws -> Int64 {
+        var lagging: [TopicPartition: (from: Int64, end: Int64)] = [:]
+        for (partition, end) in ends {
+            let from = committed[partition] ?? 0
+            if end > from { lagging[partition] = (from, end) }
+        }
+        guard exactlyOnce, !lagging.isEmpty else { return lagging.values.reduce(0) { $0 + $1.end - $1.from } }
+        let unknown = lagging.filter { settled[$0.key].map { $0 != $1 } ?? true }
+        if !unknown.isEmpty && ContinuousClock.now - lastLook >= .seconds(1) {
+            lastLook = ContinuousClock.now
+            for (partition, range) in try Self.onlyMarkers(unknown, bootstrap: bootstrap, logger: logger) {
+                settled[partition] = range
+            }
+        }
+        return lagging.reduce(0) { total, entry in
+            settled[entry.key].map { $0 == entry.value } == true ? total : total + entry.value.end - entry.value.from
+        }
+    }
+
+    /// The partitions of `ranges` in which a read_committed consumer reaches the end without
+    /// a record.
+    private static func onlyMarkers(
+        _ ranges: [TopicPartition: (from: Int64, end: Int64)], bootstrap: String, logger: Logger
+    ) throws -> [TopicPartition: (from: Int64, end: Int64)] {
+        let consumer = try KafkaConsumer(
+            groupId: "zmart-lag-\(UUID().uuidString)",
+            properties: [
+                "bootstrap.servers": bootstrap, "enable.auto.commit": "false", "isolation.level": "read_committed",
+                "fetch.wait.max.ms": "50",
+            ], logger: logger, onRebalance: { _ in })
+        defer { try? consumer.close() }
+        try consumer.assign(ranges.mapValues(\.from))
+        var holdsRecords = Set<TopicPartition>()
+        var result: [TopicPartition: (from: Int64, end: Int64)] = [:]
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline && result.count + holdsRecords.count < ranges.count {
+            _ = try consumer.poll(maxRecords: 100, timeout: .milliseconds(50)) { record in
+                holdsRecords.insert(TopicPartition(topic: record.topic, partition: record.partition))
+            }
+            for (partition, position) in try consumer.positions(Array(ranges.keys))
+            where !holdsRecords.contains(partition) && position >= ranges[partition]!.end {
+                result[partition] = ranges[partition]!
+            }
+        }
+        return result
     }
 }

@@ -101,6 +101,24 @@ struct ZMartCommand: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines (default 1 on a terminal, 5 otherwise; 0: none).")
     var progressEvery: Double?
 
+    @Option(help: "Processing guarantee on Kafka: at-least-once or exactly-once (Kafka transactions).")
+    var guarantee: Guarantee = .atLeastOnce
+
+    @Option(help: "With --guarantee exactly-once: the instance's process id (its transactional ids); a restart with the same id fences what the last one left open.")
+    var processId: String?
+
+    @Option(help: "Milliseconds between commits (default: 30000 at-least-once, 100 exactly-once).")
+    var commitIntervalMs: Int?
+
+    @Option(help: "On an existing cluster: the consumers' session timeout in seconds (how long a dead member holds its partitions).")
+    var sessionTimeout: Double?
+
+    @Flag(help: "On an existing cluster: create the topics and write the input, then exit.")
+    var produceOnly = false
+
+    @Flag(help: "On an existing cluster: write no input; process what the input topic holds until all is committed, and report every output record.")
+    var resume = false
+
     func validate() throws {
         if let records, records < 0 { throw ValidationError("--records must not be negative") }
         if partitions < 1 { throw ValidationError("--partitions must be at least 1") }
@@ -127,6 +145,20 @@ struct ZMartCommand: AsyncParsableCommand {
         if format != nil && !describe {
             throw ValidationError("--format needs --describe")
         }
+        if guarantee == .exactlyOnce && inMemory {
+            throw ValidationError("--guarantee exactly-once needs Kafka (not --in-memory)")
+        }
+        if processId != nil && guarantee != .exactlyOnce {
+            throw ValidationError("--process-id needs --guarantee exactly-once")
+        }
+        if let commitIntervalMs, commitIntervalMs < 1 { throw ValidationError("--commit-interval-ms must be at least 1") }
+        if let sessionTimeout, !(sessionTimeout >= 1 && sessionTimeout <= 3600) {
+            throw ValidationError("--session-timeout must be between 1 and 3600 seconds")
+        }
+        if (produceOnly || resume || sessionTimeout != nil) && bootstrapServers == nil {
+            throw ValidationError("--produce-only, --resume and --session-timeout need --bootstrap-servers")
+        }
+        if produceOnly && resume { throw ValidationError("--produce-only and --resume exclude each other") }
         if let input, !FileManager.default.isReadableFile(atPath: input) {
             throw ValidationError("cannot read input file \(input)")
         }
@@ -201,6 +233,12 @@ struct ZMartCommand: AsyncParsableCommand {
             var kafka = ZMartKafkaRun.KafkaOptions()
             kafka.bootstrapServers = bootstrapServers
             kafka.instances = instances
+            kafka.guarantee = guarantee == .exactlyOnce ? .exactlyOnce : .atLeastOnce
+            kafka.processId = processId
+            kafka.commitInterval = commitIntervalMs.map { .milliseconds($0) }
+            kafka.sessionTimeout = sessionTimeout.map { .milliseconds(Int64($0 * 1000)) }
+            kafka.produceOnly = produceOnly
+            kafka.resume = resume
             // The pass-through ceiling is the stateless benchmark's yardstick; a stateful
             // benchmark measures its own run and its restoration.
             kafka.passthrough = bench && !stateful
@@ -338,6 +376,12 @@ struct ZMartCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
     }
+}
+
+/// The values of `--guarantee`.
+enum Guarantee: String, CaseIterable, ExpressibleByArgument {
+    case atLeastOnce = "at-least-once"
+    case exactlyOnce = "exactly-once"
 }
 
 /// The renderings `--describe --format` prints.

@@ -11,7 +11,7 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case deserialization, serialization, invalidTopology, processing, invalidConfiguration
             case unknownTopic, illegalState, production, kafka, timeout, lostRecords, rebalanceInProgress
-            case stateStore
+            case stateStore, producerFenced, transactionAborted
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -45,6 +45,16 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
         /// permissions, a file in the way, another open store holding its lock), or a read,
         /// write or flush failed. The message names the store and the engine's own message.
         public static let stateStore = Code(.stateStore)
+        /// Under exactly-once: another producer with this instance's transactional id (a newer
+        /// instance started with the same process id) has taken over, so this instance is a
+        /// zombie. Its open transaction was aborted by the brokers and it can write nothing
+        /// more: the error is fatal (``StreamsError/isFatal``) and the instance stops.
+        public static let producerFenced = Code(.producerFenced)
+        /// Under exactly-once: a transaction could not be committed and was aborted, so none of
+        /// its outputs, changelog writes or offsets count. The runtime handles it itself (the
+        /// affected tasks are rebuilt from the committed changelogs and their input is read
+        /// again from the committed offsets); it surfaces only when aborts keep recurring.
+        public static let transactionAborted = Code(.transactionAborted)
 
         /// The code's name, e.g. `deserialization`.
         public var description: String { base.rawValue }
@@ -60,6 +70,12 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
     public var node: String?
     /// The error that caused this one, if any.
     public var underlying: (any Error)?
+    /// Whether the failure cannot be recovered from by retrying: the component that raised
+    /// it (a Kafka client, a stream thread) can do nothing more and must be replaced.
+    public var isFatal: Bool
+    /// Whether the same operation may succeed if it is made again (a timeout, a broker that
+    /// is not reachable yet).
+    public var isRetriable: Bool
 
     /// Creates an error.
     /// - Parameters:
@@ -68,23 +84,28 @@ public struct StreamsError: Error, Sendable, CustomStringConvertible {
     ///   - location: The record being handled, where known.
     ///   - node: The processor node handling it, where known.
     ///   - underlying: The cause.
+    ///   - isFatal: Whether retrying cannot help (see ``isFatal``).
+    ///   - isRetriable: Whether the operation may succeed if made again (see ``isRetriable``).
     public init(
         _ code: Code, _ message: String, location: RecordMetadata? = nil, node: String? = nil,
-        underlying: (any Error)? = nil
+        underlying: (any Error)? = nil, isFatal: Bool = false, isRetriable: Bool = false
     ) {
         self.code = code
         self.message = message
         self.location = location
         self.node = node
         self.underlying = underlying
+        self.isFatal = isFatal
+        self.isRetriable = isRetriable
     }
 
-    /// `code: message (at topic-partition@offset, node N): cause`.
+    /// `code: message (at topic-partition@offset, node N, fatal): cause`.
     public var description: String {
         var text = "\(code): \(message)"
         var place: [String] = []
         if let location { place.append("at \(location)") }
         if let node { place.append("node \(node)") }
+        if isFatal { place.append("fatal") } else if isRetriable { place.append("retriable") }
         if !place.isEmpty { text += " (" + place.joined(separator: ", ") + ")" }
         if let underlying {
             text += ": " + String(describing: underlying)

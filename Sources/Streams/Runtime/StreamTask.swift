@@ -137,10 +137,23 @@ package final class StreamTask {
     /// changelog partitions at once: where to read from, and where the records go. A
     /// persistent store's checkpoint (how far its data goes) is consumed here: it is removed
     /// while the store runs, since a crash leaves the data ahead of it.
-    package func changelogRestorations(listener: StateRestoreListener? = nil) -> [ChangelogRestoration] {
-        logged.map { store, topic in
+    ///
+    /// With `wipeUncheckpointed` (exactly-once), a persistent store without a checkpoint is
+    /// emptied first: after a crash its data may hold writes of transactions that never
+    /// committed, and only the committed changelog can say what the state is.
+    /// - Throws: ``StreamsError`` from a store that cannot be emptied.
+    package func changelogRestorations(
+        listener: StateRestoreListener? = nil, wipeUncheckpointed: Bool = false
+    ) throws -> [ChangelogRestoration] {
+        try logged.map { store, topic in
             let checkpoint = store.checkpointPath.flatMap(Checkpoint.read)
             if let path = store.checkpointPath { Checkpoint.remove(path) }
+            if wipeUncheckpointed, checkpoint == nil, store.checkpointPath != nil {
+                try store.removeAll()
+                context.logger.info(
+                    "emptied a persistent state store without a checkpoint: it is rebuilt from the committed changelog",
+                    metadata: ["store": .string(store.name)])
+            }
             return ChangelogRestoration(
                 task: self, store: store, changelog: TopicPartition(topic: topic, partition: id.partition),
                 from: checkpoint, listener: listener)

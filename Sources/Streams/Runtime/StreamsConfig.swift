@@ -11,8 +11,16 @@ import Logging
 public struct StreamsConfig: Sendable {
     /// Identifies the application: the consumer group id and the prefix of internal topics.
     public var applicationId: String
-    /// How often progress is committed. Kafka Streams' default for at-least-once is 30 s.
-    public var commitInterval: Duration = .seconds(30)
+    /// How often progress is committed: Kafka Streams' `commit.interval.ms`. Its default is
+    /// 30 s under at-least-once and 100 ms under exactly-once, where outputs become visible to
+    /// `read_committed` readers only when their transaction commits, so the interval is the
+    /// latency they see (and a shorter one costs more transactions). The Kafka runtime uses
+    /// 100 ms under exactly-once unless this is set.
+    public var commitInterval: Duration = .seconds(30) {
+        didSet { commitIntervalIsSet = true }
+    }
+    /// Whether ``commitInterval`` was set, so a runtime knows whether to apply its own default.
+    package private(set) var commitIntervalIsSet = false
     /// What to do with records that cannot be deserialized; fails by default.
     public var deserializationErrorHandler: DeserializationErrorHandler = .logAndFail
     /// Stream threads per instance, as Kafka Streams' `num.stream.threads`: tasks are dealt to

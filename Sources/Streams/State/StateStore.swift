@@ -54,6 +54,11 @@ public protocol KeyValueBytesStore: StateStore {
     /// restart reads only the changelog's tail; `nil` (the default) for stores that do not
     /// outlive their task.
     var checkpointPath: String? { get }
+    /// Deletes every entry. A runtime wipes a persistent store this way when its data may
+    /// hold writes that were never committed (exactly-once, after a crash), before it rebuilds
+    /// the store from the committed changelog.
+    /// - Throws: ``StreamsError`` from the storage engine.
+    func removeAll() throws
 }
 
 extension KeyValueBytesStore {
@@ -79,6 +84,11 @@ extension KeyValueBytesStore {
 
     /// None: the store does not outlive its task.
     public var checkpointPath: String? { nil }
+
+    /// Deletes every entry, one key at a time.
+    public func removeAll() throws {
+        for entry in try all() { try delete(entry.key) }
+    }
 }
 
 /// Compares byte strings as ``KeyValueBytesStore`` orders keys: unsigned lexicographic, a

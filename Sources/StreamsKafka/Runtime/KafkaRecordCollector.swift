@@ -61,6 +61,14 @@ final class KafkaRecordCollector: RecordCollector {
         acknowledgedSeen = acknowledged
     }
 
+    /// After an aborted transaction: forgets the failures its purged records reported (they
+    /// were never written, and are produced again when their input is processed again).
+    func discardAborted() {
+        producer.poll(timeoutMilliseconds: 0)
+        _ = producer.takeDeliveryFailures()
+        acknowledgedSeen = producer.acknowledged
+    }
+
     private func drainFailures() throws {
         for failure in producer.takeDeliveryFailures() { try handle(failure) }
     }

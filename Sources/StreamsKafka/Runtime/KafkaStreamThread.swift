@@ -26,6 +26,8 @@ final class KafkaStreamThread: @unchecked Sendable {
         let produced = Atomic<Int>(0)
         let droppedOutputs = Atomic<Int>(0)
         let commits = Atomic<Int>(0)
+        /// Transactions aborted (exactly-once), whose records were processed again.
+        let abortedTransactions = Atomic<Int>(0)
         /// Records dropped as late by windowed aggregations, as of the last metrics refresh.
         let late = Atomic<Int>(0)
         /// `DispatchTime` uptime of the first record processed, 0 before.
@@ -92,6 +94,14 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// The thread's part of the instance's status, refreshed with its metrics.
     private let status: Mutex<ThreadMetadata>
     private var phase: Phase = .starting
+    /// Under exactly-once: outputs, changelog writes and offsets go in one transaction per commit.
+    private let exactlyOnce: Bool
+    /// Whether a transaction is open (exactly-once).
+    private var inTransaction = false
+    /// Transactions aborted since the last one that committed (exactly-once): past
+    /// ``maxAbortsInARow`` the cause is not passing, and the thread fails with it.
+    private var abortsInARow = 0
+    private static let maxAbortsInARow = 10
 
     init(index: Int, streams: KafkaStreams) throws {
         self.index = index
@@ -111,9 +121,20 @@ final class KafkaStreamThread: @unchecked Sendable {
 
         // Kafka Streams' own producer default: batches wait up to 100 ms to fill (commits flush
         // them anyway), which costs the brokers and the client far fewer requests.
-        var producerProperties = ["linger.ms": "100"].merging(streams.kafka.common) { _, new in new }
+        // Under exactly-once every commit (each 100 ms) waits until the transaction's records
+        // are written: a long linger would only add to that wait.
+        var producerProperties = ["linger.ms": streams.kafka.processingGuarantee.isExactlyOnce ? "5" : "100"].merging(streams.kafka.common) { _, new in new }
             .merging(streams.kafka.producerProperties) { _, new in new }
         let threadName = name
+        exactlyOnce = streams.kafka.processingGuarantee.isExactlyOnce
+        if exactlyOnce {
+            // Kafka Streams' exactly_once_v2 scheme: one transactional producer per thread,
+            // its id stable across restarts of the instance (processId), so that a restart
+            // fences what its dead predecessor left open.
+            producerProperties["transactional.id"] = "\(applicationId)-\(streams.processId)-\(index + 1)"
+            producerProperties["enable.idempotence"] = "true"
+            producerProperties["transaction.timeout.ms"] = String(streams.kafka.transactionTimeout.milliseconds)
+        }
         producerProperties["client.id"] = producerProperties["client.id"].map { "\($0)-\(threadName)-producer" } ?? "\(threadName)-producer"
         producer = try KafkaProducer(properties: producerProperties, logger: logger)
         collector = KafkaRecordCollector(
@@ -131,6 +152,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         }
         var consumerProperties = defaults.merging(streams.kafka.common) { _, new in new }
             .merging(streams.kafka.consumerProperties) { _, new in new }
+        if exactlyOnce { consumerProperties["isolation.level"] = "read_committed" }
         consumerProperties["client.id"] = consumerProperties["client.id"].map { "\($0)-\(threadName)-consumer" } ?? "\(threadName)-consumer"
         // Filled in below: the callback needs `self`, which exists only once every stored
         // property is set.
@@ -198,6 +220,8 @@ final class KafkaStreamThread: @unchecked Sendable {
             .merging(streams.kafka.consumerProperties) { _, new in new }
         properties["client.id"] = "\(name)-restore-consumer"
         properties["enable.auto.commit"] = "false"
+        // Only committed changelog data is state: what an aborted transaction wrote never was.
+        properties["isolation.level"] = "read_committed"
         // It never joins its group (it assigns partitions itself). librdkafka before 2.3
         // aborts when a cooperative-sticky consumer that got no assignment is destroyed
         // (librdkafka issue 4312); an assignor without state has nothing to destroy.
@@ -340,14 +364,32 @@ final class KafkaStreamThread: @unchecked Sendable {
     func run() {
         var failure: (any Error)?
         do {
+            if exactlyOnce {
+                // Before the first assignment: fences an older producer with this id and
+                // aborts what it left open, so restoration reads settled changelogs.
+                try retrying("initializing transactions", within: streams.kafka.startupTimeout) {
+                    try producer.initTransactions(timeout: $0)
+                }
+                try beginTransaction()
+            }
             try consumer.subscribe(Array(Set(subtopologyOf.keys.map(\.rawValue))).sorted())
             lastCommit = streams.clock()
-            let interval = streams.config.commitInterval.milliseconds
+            let interval = streams.commitInterval.milliseconds
             let maxRecords = streams.config.maxPollRecords
             let pollTimeout = streams.kafka.pollTimeout
             while !stopRequested.load(ordering: .relaxed) {
-                let count = try consumer.poll(maxRecords: maxRecords, timeout: pollTimeout) { record in
-                    try self.process(record)
+                let count: Int
+                do {
+                    count = try consumer.poll(maxRecords: maxRecords, timeout: pollTimeout) { record in
+                        try self.process(record)
+                    }
+                } catch let error as StreamsError
+                    where exactlyOnce && (error.code == .transactionAborted || Self.failedWithItsTransaction(error))
+                {
+                    // An output could not be sent because the transaction had failed: abort it
+                    // and read the input again from the committed offsets.
+                    try abortAndRewind(error)
+                    continue
                 }
                 if let error = callbackError { throw error }
                 runJobs()
@@ -381,6 +423,12 @@ final class KafkaStreamThread: @unchecked Sendable {
         } catch {
             failure = error
             failed = true
+            if exactlyOnce && inTransaction && producer.fatalError == nil {
+                // Nothing of the failed batch may become visible; the next owner of the
+                // partitions reads them again from the committed offsets.
+                try? producer.abortTransaction(timeout: streams.kafka.flushTimeout)
+                inTransaction = false
+            }
         }
         refreshMetrics()
         closeTasks(tasks.keys.map { $0 })
@@ -476,6 +524,10 @@ final class KafkaStreamThread: @unchecked Sendable {
     private func commit() throws {
         let start = monotonicNanos()
         for task in tasks.values { try task.flushStores() }
+        if exactlyOnce {
+            try commitTransaction(start: start)
+            return
+        }
         try collector.flush(timeout: streams.kafka.flushTimeout)
         var offsets: [TopicPartition: Int64] = [:]
         for (partition, route) in routes {
@@ -497,6 +549,125 @@ final class KafkaStreamThread: @unchecked Sendable {
         }
         lastCommit = streams.clock()
         refreshMetrics()
+    }
+
+    // MARK: Exactly-once
+
+    /// Commits the open transaction with the offsets of every partition that advanced, and
+    /// opens the next. A transaction that cannot commit is aborted and its tasks rewound
+    /// (``abortAndRewind(_:)``); a fatal error (fenced) is thrown.
+    private func commitTransaction(start: UInt64) throws {
+        let timeout = streams.kafka.flushTimeout
+        // The consumer's positions, as Kafka Streams commits under exactly-once: they have
+        // stepped over transaction markers (offsets without a record, which librdkafka
+        // consumes in order with the records), so a partition whose records are all
+        // processed commits its end, not the marker's offset.
+        // (Not while the consumer closes: the run's last commit came just before, and the
+        // final revocation has nothing more to add.)
+        let positions = consumerOpen.withLock { $0 } ? try consumer.positions(Array(routes.keys)) : [:]
+        var offsets: [TopicPartition: Int64] = [:]
+        for (partition, route) in routes {
+            var next = route.next
+            if let position = positions[partition], position > (next ?? route.committed ?? -1) {
+                next = position
+                route.next = position
+            }
+            if let next, next != route.committed { offsets[partition] = next }
+        }
+        do {
+            // Delivery failures first: the production handler decides whether they fail
+            // the thread. One it lets go (`.continue`) still leaves a transaction that the
+            // brokers refused a record of unable to commit (librdkafka requires an abort):
+            // it is aborted and its input processed again (and after `maxAbortsInARow`
+            // aborts in a row, the thread fails). A record refused before it was sent (too
+            // large, say) never joined the transaction, which commits without it.
+            try collector.flush(timeout: timeout)
+            if !offsets.isEmpty {
+                let group = try consumer.groupMetadata()
+                try retrying("sending offsets to the transaction", within: timeout) {
+                    try producer.sendOffsetsToTransaction(offsets, group: group, timeout: $0)
+                }
+            }
+            try retrying("committing the transaction", within: timeout) { try producer.commitTransaction(timeout: $0) }
+            inTransaction = false
+        } catch let error as StreamsError where error.code == .transactionAborted || Self.failedWithItsTransaction(error) {
+            try abortAndRewind(error)
+            return
+        }
+        // Any other error (a record the production handler answered `.fail` for, as at least
+        // once) fails the thread; `run` then aborts the open transaction, so nothing of it
+        // becomes visible.
+        abortsInARow = 0
+        for (partition, offset) in offsets { routes[partition]?.committed = offset }
+        if !offsets.isEmpty {
+            counters.commits.add(1, ordering: .relaxed)
+            counters.lastCommitNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            metrics.recordCommit(since: start)
+        }
+        try beginTransaction()
+        lastCommit = streams.clock()
+        refreshMetrics()
+    }
+
+    /// Whether an output failure the production handler answered `.fail` for is the open
+    /// transaction's and not the record's: the record could not be sent because the
+    /// transaction had already failed, or was not written in time. Under exactly-once such a
+    /// failure aborts the transaction and its input is processed again; the abort reports it
+    /// when the producer was fenced.
+    private static func failedWithItsTransaction(_ error: StreamsError) -> Bool {
+        guard error.code == .production, let cause = error.underlying as? StreamsError else { return false }
+        return cause.code == .transactionAborted || cause.isRetriable
+    }
+
+    private func beginTransaction() throws {
+        try producer.beginTransaction()
+        inTransaction = true
+    }
+
+    /// Aborts the open transaction and puts every task back where the last committed one
+    /// left it: the tasks are closed without checkpoints, made again with their stores
+    /// rebuilt from the committed changelogs, and their input is read again from the
+    /// committed offsets (Kafka Streams' corrupted-task handling).
+    private func abortAndRewind(_ cause: StreamsError) throws {
+        abortsInARow += 1
+        guard abortsInARow <= Self.maxAbortsInARow else {
+            throw StreamsError(
+                .transactionAborted,
+                "\(abortsInARow) transactions in a row were aborted (a cause that does not pass), so the thread stops",
+                underlying: cause, isFatal: true)
+        }
+        logger.warning(
+            "transaction aborted: its outputs, changelog writes and offsets do not count; the tasks are rebuilt from the committed changelogs and read their input again from the committed offsets",
+            metadata: ["cause": .string(cause.description)])
+        if inTransaction {
+            try retrying("aborting the transaction", within: streams.kafka.flushTimeout) {
+                try producer.abortTransaction(timeout: $0)
+            }
+            inTransaction = false
+        }
+        collector.discardAborted()
+        counters.abortedTransactions.add(1, ordering: .relaxed)
+        let partitions = Array(routes.keys)
+        routes = [:]
+        lastRoute = nil
+        closeTasks(Array(tasks.keys))
+        try beginTransaction()
+        lastCommit = streams.clock()
+        try assign(partitions, seek: true)
+    }
+
+    /// Makes `call` until it succeeds, fails other than retriably, or `within` has passed;
+    /// each call gets the time left.
+    private func retrying(_ what: String, within: Duration, _ call: (Duration) throws -> Void) throws {
+        let deadline = ContinuousClock.now + within
+        while true {
+            do {
+                try call(max(deadline - ContinuousClock.now, .milliseconds(1)))
+                return
+            } catch let error as StreamsError where error.isRetriable && ContinuousClock.now < deadline {
+                logger.info("\(what) is retried", metadata: ["error": .string(error.description)])
+            }
+        }
     }
 
     // MARK: Rebalancing
@@ -524,6 +695,11 @@ final class KafkaStreamThread: @unchecked Sendable {
                     "partitions lost without a clean hand-over; their uncommitted records will be processed again",
                     metadata: ["partitions": .string(partitions.map(\.description).joined(separator: ","))])
                 release(partitions)
+                if exactlyOnce && !failed {
+                    // The open transaction holds work of the lost partitions, which their new
+                    // owner redoes: abort it, and rewind the tasks still here.
+                    try abortAndRewind(StreamsError(.transactionAborted, "partitions were lost"))
+                }
             }
         } catch {
             failed = true
@@ -531,11 +707,23 @@ final class KafkaStreamThread: @unchecked Sendable {
         }
     }
 
-    private func assign(_ partitions: [TopicPartition]) throws {
+    /// Makes the tasks of newly assigned partitions, restores their stores and sets their
+    /// next offsets to the committed ones; with `seek`, also moves the consumer there (after
+    /// an abort, when it has read past them).
+    private func assign(_ partitions: [TopicPartition], seek: Bool = false) throws {
         guard !partitions.isEmpty else { return }
         let committed = try consumer.committed(partitions, timeout: streams.kafka.startupTimeout)
+        if seek {
+            // Without a committed offset, from the start (auto.offset.reset=earliest).
+            try consumer.seek(
+                Dictionary(uniqueKeysWithValues: partitions.map { ($0, committed[$0] ?? -2) }),
+                timeout: streams.kafka.startupTimeout)
+        }
         let applicationId = streams.config.applicationId
         var created: [StreamTask] = []
+        // Routed only once their tasks are whole: records of the same poll may follow a
+        // failed assignment, and must not reach a task that was never initialized.
+        var newRoutes: [TopicPartition: Route] = [:]
         for partition in partitions {
             guard let subtopology = subtopologyOf[partition.topic] else { continue }
             let id = TaskId(subtopology: subtopology, partition: partition.partition)
@@ -551,14 +739,19 @@ final class KafkaStreamThread: @unchecked Sendable {
                 created.append(task)
                 metrics.taskCreated(task)
             }
-            routes[partition] = Route(
+            newRoutes[partition] = Route(
                 partition: partition, task: task, source: try task.source(for: partition.topic),
                 next: committed[partition])
         }
         // Stores first, every new task's at once: a task processes nothing until its state is
         // whole again.
-        try restore(created.flatMap { $0.changelogRestorations(listener: streams.config.restoreListener) })
+        // Under exactly-once a persistent store without a checkpoint may hold writes of a
+        // transaction that never committed: it is emptied and rebuilt from the changelog.
+        try restore(created.flatMap {
+            try $0.changelogRestorations(listener: streams.config.restoreListener, wipeUncheckpointed: exactlyOnce)
+        })
         for task in created { try task.initialize() }
+        routes.merge(newRoutes) { _, new in new }
         lastRoute = nil
         assigned.withLock { $0 = routes.keys.sorted() }
         logger.info(

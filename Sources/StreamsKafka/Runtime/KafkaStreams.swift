@@ -14,9 +14,14 @@ import Synchronization
 /// one task per input partition (per partition group when a sub-topology reads several
 /// co-partitioned topics), each partition in offset order.
 ///
-/// The guarantee is at-least-once: an input offset is committed only after every output record
-/// it caused has been acknowledged by the brokers, and a task whose partition is revoked in a
-/// rebalance flushes and commits before the partition is given up.
+/// The guarantee is at-least-once by default: an input offset is committed only after every
+/// output record it caused has been acknowledged by the brokers, and a task whose partition is
+/// revoked in a rebalance flushes and commits before the partition is given up. Under
+/// ``ProcessingGuarantee/exactlyOnce`` (Kafka Streams' `exactly_once_v2`) each stream thread
+/// writes through a transactional producer: its outputs, changelog writes and input offsets
+/// commit in one Kafka transaction per commit interval, a transaction that cannot commit is
+/// aborted and its tasks are rebuilt from the committed changelogs and offsets, and a newer
+/// instance with the same ``KafkaConfig/processId`` fences an older one.
 ///
 /// ```swift
 /// let streams = try KafkaStreams(
@@ -92,6 +97,17 @@ public final class KafkaStreams: Sendable {
             return made[config.applicationId]!
         }
         clientId = made == 1 ? config.applicationId : "\(config.applicationId)-\(made)"
+        processId = kafka.processId ?? UUID().uuidString.lowercased()
+    }
+
+    /// This instance's process id (``KafkaConfig/processId``, or a random one): under
+    /// exactly-once its stream threads' transactional ids are `<applicationId>-<processId>-<n>`.
+    public let processId: String
+
+    /// How often the threads commit: ``Streams/StreamsConfig/commitInterval`` when set,
+    /// otherwise Kafka Streams' default for the guarantee (30 s, or 100 ms under exactly-once).
+    var commitInterval: Duration {
+        config.commitIntervalIsSet || !kafka.processingGuarantee.isExactlyOnce ? config.commitInterval : .milliseconds(100)
     }
 
     /// The current lifecycle state.
@@ -309,6 +325,11 @@ public final class KafkaStreams: Sendable {
     /// Records the deserialization handler sent to a dead-letter topic.
     public var deadLetteredRecords: Int {
         threads.reduce(0) { $0 + $1.counters.deadLettered.load(ordering: .relaxed) }
+    }
+    /// Transactions aborted under exactly-once (a record that could not be written, partitions
+    /// lost in a rebalance), whose input was processed again from the committed offsets.
+    public var abortedTransactions: Int {
+        threads.reduce(0) { $0 + $1.counters.abortedTransactions.load(ordering: .relaxed) }
     }
     /// Input records lost because the cluster deleted them before they were processed (an
     /// offset gap, e.g. by retention): each loss is also logged as critical.

@@ -390,6 +390,38 @@ public final class KafkaConsumer {
         }
     }
 
+    /// The consumer's group membership as it stands (generation and member id included), for
+    /// committing its offsets in a producer's transaction
+    /// (``KafkaProducer/sendOffsetsToTransaction(_:group:timeout:)``).
+    /// - Throws: `.illegalState` once closed; `.kafka` if librdkafka has none to give.
+    public func groupMetadata() throws -> ConsumerGroupMetadata {
+        try checkOpen()
+        guard let pointer = rd_kafka_consumer_group_metadata(handle) else {
+            throw StreamsError(.kafka, "the consumer of group \(groupId) has no group metadata")
+        }
+        return ConsumerGroupMetadata(pointer: pointer)
+    }
+
+    /// Moves the read positions of assigned partitions: the next poll returns each
+    /// partition's records from its new offset on, and records fetched before are dropped.
+    /// - Parameters:
+    ///   - offsets: Per assigned partition, the next offset to read.
+    ///   - timeout: How long to wait for the seeks to take effect.
+    /// - Throws: `.kafka` naming librdkafka's error and, for a partition that failed, the partition.
+    public func seek(_ offsets: [TopicPartition: Int64], timeout: Duration) throws {
+        try checkOpen()
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_seek_partitions(handle, list, max(1, timeout.kafkaMilliseconds)) {
+            let (_, text) = KafkaErrors.consume(error)
+            throw StreamsError(.kafka, "cannot seek \(offsets.count) partitions of group \(groupId): \(text)")
+        }
+        if let failed = TopicPartitionList.read(list).first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+            throw KafkaErrors.error(.kafka, "cannot seek \(failed.partition) to \(failed.offset)", failed.error)
+        }
+    }
+
     /// The partitions currently assigned to this consumer.
     /// - Throws: `.kafka` naming librdkafka's error.
     public func assignment() throws -> [TopicPartition] {

@@ -142,6 +142,11 @@ public final class KafkaProducer: @unchecked Sendable {
                 throw StreamsError(.unknownTopic, "cannot send to \(place): \(text)")
             }
             try context.throwIfFatal()
+            if code == RD_KAFKA_RESP_ERR__STATE {
+                // A transactional producer whose transaction has failed: the record is not at
+                // fault, and the transaction must be aborted.
+                throw StreamsError(.transactionAborted, "cannot send to \(place), the transaction has failed: \(text)")
+            }
             throw StreamsError(.production, "cannot send to \(place): \(text)")
         }
     }
@@ -348,10 +353,10 @@ private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointe
     context.failed.wrappingAdd(1, ordering: .relaxed)
     let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
     let partition = message.pointee.partition
-    let failure = DeliveryFailure(
-        topic: TopicName(topic), partition: partition,
-        error: KafkaErrors.error(.production, "delivery to \(topic)-\(partition) failed", err)
-    )
+    var error = KafkaErrors.error(.production, "delivery to \(topic)-\(partition) failed", err)
+    // Not written in time (message.timeout.ms): the brokers did not refuse the record.
+    error.isRetriable = err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT
+    let failure = DeliveryFailure(topic: TopicName(topic), partition: partition, error: error)
     context.failures.withLock { failures in
         if failures.count < KafkaProducer.maximumKeptFailures { failures.append(failure) }
     }
