@@ -53,6 +53,40 @@ struct ExactlyOnceCodePathTests {
         #expect(output.allSatisfy { String(decoding: $0.value, as: UTF8.self).hasPrefix("V") })
     }
 
+    @Test("the thread processes on while a commit waits for its records: every output is written once, in its key's input order")
+    func commitsUnderWayKeepOrder() throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: Support.logger)
+        defer { cluster.close() }
+        try cluster.createTopic("in", partitions: 4)
+        try cluster.createTopic("out", partitions: 4)
+        let count = 20_000
+        try Support.produce((0..<count).map { ("k\($0 % 64)", Array("v\($0)".utf8)) }, to: "in", bootstrap: cluster.bootstrapServers)
+        // Commits every few milliseconds: most records are processed while one is under way.
+        var (config, kafka) = Support.configs("eos-order", bootstrap: cluster.bootstrapServers, commitInterval: .milliseconds(5))
+        kafka.processingGuarantee = .exactlyOnce
+        let streams = try KafkaStreams(topology: try Support.upperTopology(), config: config, kafka: kafka)
+        try streams.start()
+        defer { streams.close() }
+        try Support.waitUntil("every input record's output is written") {
+            try #require(streams.state != .error, "\(String(describing: streams.failure))")
+            return try Support.readAll("out", bootstrap: cluster.bootstrapServers).count >= count
+        }
+        let output = try Support.readAll("out", bootstrap: cluster.bootstrapServers)
+        #expect(streams.abortedTransactions == 0)
+        #expect(streams.commits > 1, "the outputs span several transactions")
+        #expect(output.count == count)
+        var byKey: [String: [Int]] = [:]
+        for record in output {
+            let value = String(decoding: record.value, as: UTF8.self)
+            byKey[record.key, default: []].append(Int(value.dropFirst())!)
+        }
+        #expect(byKey.count == 64)
+        for (key, numbers) in byKey {
+            #expect(numbers == numbers.sorted(), "\(key)'s outputs are out of order")
+            #expect(Set(numbers) == Set(stride(from: Int(key.dropFirst())!, to: count, by: 64)))
+        }
+    }
+
     @Test("aborts that keep recurring stop the instance in the error state with the cause, instead of looping")
     func recurringAbortsFail() throws {
         let (cluster, streams) = try start(

@@ -15,6 +15,23 @@ final class KafkaRecordCollector: RecordCollector {
     private var handles: [(topic: TopicName, handle: TopicHandle)] = []
     private var acknowledgedSeen = 0
 
+    /// Whether records sent now are held back (in order) instead of going to the producer:
+    /// under exactly-once, while a commit waits for its transaction's records, the thread
+    /// processes on, and what it sends belongs to the next transaction (``release()``).
+    private(set) var isHolding = false
+    private var held: [HeldRecord] = []
+    /// The held records' key and value bytes, one after the other.
+    private var heldBytes: [UInt8] = []
+
+    private struct HeldRecord {
+        var topic: TopicName
+        var partition: Int32?
+        var key: Range<Int>?
+        var value: Range<Int>?
+        var timestamp: Int64
+        var headers: Headers
+    }
+
     init(producer: KafkaProducer, handler: ProductionErrorHandler, counters: KafkaStreamThread.Counters, logger: Logger) {
         self.producer = producer
         self.handler = handler
@@ -26,6 +43,12 @@ final class KafkaRecordCollector: RecordCollector {
         topic: TopicName, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         timestamp: Int64, headers: Headers
     ) throws {
+        if isHolding {
+            held.append(HeldRecord(
+                topic: topic, partition: partition, key: keep(key), value: keep(value), timestamp: timestamp,
+                headers: headers))
+            return
+        }
         do {
             try producer.send(
                 to: try handle(for: topic), topic: topic.rawValue, partition: partition, key: key, value: value,
@@ -33,6 +56,43 @@ final class KafkaRecordCollector: RecordCollector {
         } catch let error as StreamsError {
             try handle(DeliveryFailure(topic: topic, partition: partition ?? -1, error: error))
         }
+    }
+
+    private func keep(_ bytes: UnsafeRawBufferPointer?) -> Range<Int>? {
+        guard let bytes else { return nil }
+        let start = heldBytes.count
+        heldBytes.append(contentsOf: bytes)
+        return start..<heldBytes.count
+    }
+
+    /// The bytes of the records held back (``isHolding``).
+    var heldByteCount: Int { heldBytes.count + held.count * MemoryLayout<HeldRecord>.stride }
+
+    /// From now on, holds back the records sent until ``release()``.
+    func hold() {
+        isHolding = true
+    }
+
+    /// Sends the records held back, in the order they came, and stops holding.
+    /// - Throws: What sending one of them throws (the rest are dropped then: the thread
+    ///   aborts the transaction they belong to, or fails).
+    func release() throws {
+        isHolding = false
+        defer { dropHeld() }
+        try heldBytes.withUnsafeBytes { bytes in
+            for record in held {
+                try send(
+                    topic: record.topic, partition: record.partition,
+                    key: record.key.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                    value: record.value.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                    timestamp: record.timestamp, headers: record.headers)
+            }
+        }
+    }
+
+    private func dropHeld() {
+        held.removeAll(keepingCapacity: true)
+        heldBytes.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
@@ -62,8 +122,11 @@ final class KafkaRecordCollector: RecordCollector {
     }
 
     /// After an aborted transaction: forgets the failures its purged records reported (they
-    /// were never written, and are produced again when their input is processed again).
+    /// were never written, and are produced again when their input is processed again), and
+    /// the records held back for the next transaction (their input is processed again too).
     func discardAborted() {
+        isHolding = false
+        dropHeld()
         producer.poll(timeoutMilliseconds: 0)
         _ = producer.takeDeliveryFailures()
         acknowledgedSeen = producer.acknowledged

@@ -102,6 +102,20 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// ``maxAbortsInARow`` the cause is not passing, and the thread fails with it.
     private var abortsInARow = 0
     private static let maxAbortsInARow = 10
+    /// A commit under way (exactly-once): its transaction's records are in flight, and the
+    /// thread processes on, its outputs held back, until the brokers acknowledge them.
+    private var pendingCommit: PendingCommit?
+    /// Past this many bytes held back, a commit under way waits for its records.
+    private static let maxHeldBytes = 16 << 20
+
+    private struct PendingCommit {
+        /// The next offset of every partition that advanced in the transaction.
+        var offsets: [TopicPartition: Int64]
+        /// When the commit started (`monotonicNanos`).
+        var start: UInt64
+        /// When its records must be acknowledged by.
+        var deadline: ContinuousClock.Instant
+    }
 
     init(index: Int, streams: KafkaStreams) throws {
         self.index = index
@@ -121,9 +135,10 @@ final class KafkaStreamThread: @unchecked Sendable {
 
         // Kafka Streams' own producer default: batches wait up to 100 ms to fill (commits flush
         // them anyway), which costs the brokers and the client far fewer requests.
-        // Under exactly-once every commit (each 100 ms) waits until the transaction's records
-        // are written: a long linger would only add to that wait.
-        var producerProperties = ["linger.ms": streams.kafka.processingGuarantee.isExactlyOnce ? "5" : "100"].merging(streams.kafka.common) { _, new in new }
+        // Under exactly-once a commit (each 100 ms) ends once the transaction's records are
+        // written, the thread processing on meanwhile (`startCommit`): a shorter linger ends
+        // it sooner, at little cost in requests.
+        var producerProperties = ["linger.ms": streams.kafka.processingGuarantee.isExactlyOnce ? "20" : "100"].merging(streams.kafka.common) { _, new in new }
             .merging(streams.kafka.producerProperties) { _, new in new }
         let threadName = name
         exactlyOnce = streams.kafka.processingGuarantee.isExactlyOnce
@@ -396,14 +411,24 @@ final class KafkaStreamThread: @unchecked Sendable {
                 metrics.recordPoll()
                 if count > 0 { counters.processed.add(count, ordering: .relaxed) }
                 producer.poll(timeoutMilliseconds: 0)
+                // A commit under way finishes once its records are acknowledged; with no
+                // input to process meanwhile, the thread waits for them.
+                if pendingCommit != nil { try finishCommit(waiting: count == 0) }
                 let now = streams.clock()
                 var commitAsked = commitRequested.exchange(false, ordering: .relaxed)
                 for task in tasks.values {
                     try task.punctuateWallClock(now: now)
                     if task.takeCommitRequest() { commitAsked = true }
                 }
-                if commitAsked || now - lastCommit >= interval {
+                if commitAsked {
                     try commit()
+                } else if pendingCommit == nil && now - lastCommit >= interval {
+                    if exactlyOnce {
+                        try startCommit()
+                        try finishCommit(waiting: false)
+                    } else {
+                        try commit()
+                    }
                 } else if monotonicNanos() &- lastMetrics >= metricsInterval {
                     refreshMetrics()
                 }
@@ -520,14 +545,17 @@ final class KafkaStreamThread: @unchecked Sendable {
     }
 
     /// Waits until every output is acknowledged, then commits the next offset of every
-    /// partition that advanced.
+    /// partition that advanced (under exactly-once: finishes a commit under way, then commits
+    /// a transaction with everything processed since).
     private func commit() throws {
-        let start = monotonicNanos()
-        for task in tasks.values { try task.flushStores() }
         if exactlyOnce {
-            try commitTransaction(start: start)
+            try finishCommit(waiting: true)
+            try startCommit()
+            try finishCommit(waiting: true)
             return
         }
+        let start = monotonicNanos()
+        for task in tasks.values { try task.flushStores() }
         try collector.flush(timeout: streams.kafka.flushTimeout)
         var offsets: [TopicPartition: Int64] = [:]
         for (partition, route) in routes {
@@ -553,11 +581,16 @@ final class KafkaStreamThread: @unchecked Sendable {
 
     // MARK: Exactly-once
 
-    /// Commits the open transaction with the offsets of every partition that advanced, and
-    /// opens the next. A transaction that cannot commit is aborted and its tasks rewound
-    /// (``abortAndRewind(_:)``); a fatal error (fenced) is thrown.
-    private func commitTransaction(start: UInt64) throws {
-        let timeout = streams.kafka.flushTimeout
+    /// Starts committing the open transaction (exactly-once) with the offsets of every
+    /// partition that advanced: the records sent from now on are held back for the next
+    /// transaction (``KafkaRecordCollector/hold()``), and ``finishCommit(waiting:)`` commits
+    /// this one once the brokers have acknowledged its records. The thread processes on
+    /// meanwhile, instead of waiting as Kafka Streams does: what a commit costs is mostly
+    /// that wait, and the outputs keep their order (the held ones go after the committed ones,
+    /// through the same producer).
+    private func startCommit() throws {
+        let start = monotonicNanos()
+        for task in tasks.values { try task.flushStores() }
         // The consumer's positions, as Kafka Streams commits under exactly-once: they have
         // stepped over transaction markers (offsets without a record, which librdkafka
         // consumes in order with the records), so a partition whose records are all
@@ -574,6 +607,29 @@ final class KafkaStreamThread: @unchecked Sendable {
             }
             if let next, next != route.committed { offsets[partition] = next }
         }
+        pendingCommit = PendingCommit(
+            offsets: offsets, start: start, deadline: .now + streams.kafka.flushTimeout)
+        collector.hold()
+    }
+
+    /// Finishes the commit under way (``startCommit()``): once its records are acknowledged,
+    /// commits the transaction with its offsets, opens the next and sends it the records held
+    /// back meanwhile. Without `waiting`, returns `false` at once while records are still in
+    /// flight, unless the commit is overdue or too much is held back. A transaction that
+    /// cannot commit is aborted and its tasks rewound (``abortAndRewind(_:)``); a fatal
+    /// error (fenced) is thrown.
+    /// - Returns: Whether no commit is under way any more (committed or aborted).
+    @discardableResult
+    private func finishCommit(waiting: Bool) throws -> Bool {
+        guard let pending = pendingCommit else { return true }
+        if !waiting && producer.inFlight > 0 && ContinuousClock.now < pending.deadline
+            && collector.heldByteCount < Self.maxHeldBytes
+        {
+            return false
+        }
+        pendingCommit = nil
+        let timeout = streams.kafka.flushTimeout
+        let offsets = pending.offsets
         do {
             // Delivery failures first: the production handler decides whether they fail
             // the thread. One it lets go (`.continue`) still leaves a transaction that the
@@ -581,7 +637,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             // it is aborted and its input processed again (and after `maxAbortsInARow`
             // aborts in a row, the thread fails). A record refused before it was sent (too
             // large, say) never joined the transaction, which commits without it.
-            try collector.flush(timeout: timeout)
+            try collector.flush(timeout: max(pending.deadline - .now, .milliseconds(1)))
             if !offsets.isEmpty {
                 let group = try consumer.groupMetadata()
                 try retrying("sending offsets to the transaction", within: timeout) {
@@ -592,7 +648,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             inTransaction = false
         } catch let error as StreamsError where error.code == .transactionAborted || Self.failedWithItsTransaction(error) {
             try abortAndRewind(error)
-            return
+            return true
         }
         // Any other error (a record the production handler answered `.fail` for, as at least
         // once) fails the thread; `run` then aborts the open transaction, so nothing of it
@@ -602,11 +658,18 @@ final class KafkaStreamThread: @unchecked Sendable {
         if !offsets.isEmpty {
             counters.commits.add(1, ordering: .relaxed)
             counters.lastCommitNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-            metrics.recordCommit(since: start)
+            metrics.recordCommit(since: pending.start)
         }
         try beginTransaction()
+        do {
+            try collector.release()
+        } catch let error as StreamsError where error.code == .transactionAborted || Self.failedWithItsTransaction(error) {
+            try abortAndRewind(error)
+            return true
+        }
         lastCommit = streams.clock()
         refreshMetrics()
+        return true
     }
 
     /// Whether an output failure the production handler answered `.fail` for is the open
@@ -645,6 +708,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             }
             inTransaction = false
         }
+        pendingCommit = nil
         collector.discardAborted()
         counters.abortedTransactions.add(1, ordering: .relaxed)
         let partitions = Array(routes.keys)
