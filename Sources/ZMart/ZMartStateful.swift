@@ -232,7 +232,8 @@ extension ZMartTopology {
 
         builder.addStateStore(
             Stores.keyValueStoreBuilder(
-                stores?("card-uses") ?? Stores.inMemoryKeyValueStore("card-uses"), key: .string, value: .json([CardUse].self)))
+                stores?("card-uses") ?? Stores.inMemoryKeyValueStore("card-uses"), key: .string, value: .json([CardUse].self)
+            ).withCachingEnabled())
         let window = fraudWindow.milliseconds
         byCustomer.process(named: "fraud-detector", stores: ["card-uses"]) { FraudDetector(window: window) }
             .to(fraudAlerts, Produced(key: .string, value: .json(FraudAlert.self), name: "fraud-alerts-sink"))
@@ -262,7 +263,7 @@ final class FraudDetector: Processor {
     func process(_ record: Record<String, CustomerActivity>) throws {
         let now = record.timestamp
         let activity = record.value
-        let card = "\(record.key) \(activity.card)"
+        let card = record.key + " " + activity.card
         var recent = (try uses.get(card) ?? []).filter { abs(now - $0.time) <= window }
         if let other = recent.first(where: { $0.zipCode != activity.zipCode }) {
             let (first, second) = other.time <= now

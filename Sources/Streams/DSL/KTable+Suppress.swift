@@ -28,6 +28,7 @@ extension KTable {
     /// ```
     /// The buffer is a change-logged store, so held-back updates survive a restart. The table
     /// must come from ``TimeWindowedKStream``; otherwise the build fails naming the node.
+    @inlinable
     public func suppress<WindowKey>(
         untilWindowCloses suppressed: Suppressed<WindowKey, Value>, named name: String? = nil
     ) -> KTable<Key, Value> where Key == Windowed<WindowKey> {
@@ -41,13 +42,11 @@ extension KTable {
             return KTable(builder: builder, node: nodeName, storeName: nil)
         }
         let storeName = suppressed.name.map { "\($0)-store" } ?? "\(nodeName)-STORE"
-        let buffer = Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(storeName), key: Serde<[UInt8]>.bytes, value: Serde<[UInt8]>.bytes)
+        let buffer = TimeOrderedBuffer<Value>.builder(named: storeName, value: suppressed.value)
         builder.topology.addStateStore(buffer, processors: [nodeName])
         let keySerde = Serde<Windowed<WindowKey>>.windowed(suppressed.key, windowSize: .milliseconds(windows.sizeMillis))
-        let valueSerde = suppressed.value
         builder.topology.addProcessor(nodeName, parents: [node]) {
-            KTableSuppress<WindowKey, Value>(store: storeName, grace: windows.graceMillis, key: keySerde, value: valueSerde)
+            KTableSuppress<WindowKey, Value>(store: storeName, grace: windows.graceMillis, key: keySerde)
         }
         return KTable(builder: builder, node: nodeName, storeName: nil, windows: windows)
     }
@@ -55,60 +54,49 @@ extension KTable {
 
 /// Buffers windowed updates under (window end, key) and forwards each window's last value
 /// once stream time has passed its end and grace.
+@usableFromInline
 final class KTableSuppress<WindowKey, Value>: Processor {
-    typealias KeyIn = Windowed<WindowKey>
-    typealias ValueIn = Value?
-    typealias KeyOut = Windowed<WindowKey>
-    typealias ValueOut = Value?
-    let storeName: String
-    let grace: Int64
-    let keySerde: Serde<Windowed<WindowKey>>
-    let valueSerde: Serde<Value>
-    private var context: ProcessorContext<Windowed<WindowKey>, Value?>!
-    /// Buffer key: the window end (8 bytes, sign flipped, so ranges run in time order), then
-    /// the windowed key's bytes; value: the latest value's bytes (empty for a delete).
-    private var buffer: KeyValueStore<[UInt8], [UInt8]>!
+    @usableFromInline typealias KeyIn = Windowed<WindowKey>
+    @usableFromInline typealias ValueIn = Value?
+    @usableFromInline typealias KeyOut = Windowed<WindowKey>
+    @usableFromInline typealias ValueOut = Value?
+    @usableFromInline let storeName: String
+    @usableFromInline let grace: Int64
+    @usableFromInline let keySerde: Serde<Windowed<WindowKey>>
+    // Confined to the task: no run-time exclusivity checks on the per-record path.
+    @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Windowed<WindowKey>, Value?>!
+    /// The latest value of each buffered window, by window end.
+    @exclusivity(unchecked) @usableFromInline var buffer: TimeOrderedBuffer<Value>!
     /// No buffered window ends before this: while stream time minus grace is below it, no
     /// window can close and the buffer is not scanned. A lower bound, not always the minimum.
-    private var earliestEnd: Int64 = .min
+    @exclusivity(unchecked) @usableFromInline var earliestEnd: Int64 = .min
 
-    init(store: String, grace: Int64, key: Serde<Windowed<WindowKey>>, value: Serde<Value>) {
+    @inlinable init(store: String, grace: Int64, key: Serde<Windowed<WindowKey>>) {
         storeName = store
         self.grace = grace
         keySerde = key
-        valueSerde = value
     }
 
-    func initialize(context: ProcessorContext<Windowed<WindowKey>, Value?>) throws {
+    @inlinable func initialize(context: ProcessorContext<Windowed<WindowKey>, Value?>) throws {
         self.context = context
-        buffer = try context.stateStore(named: storeName, as: KeyValueStore<[UInt8], [UInt8]>.self)
+        buffer = try context.stateStore(named: storeName, as: TimeOrderedBuffer<Value>.self)
     }
 
-    func process(_ record: Record<Windowed<WindowKey>, Value?>) throws {
-        var key: [UInt8] = []
-        appendBigEndian(UInt64(bitPattern: record.key.end) ^ (1 << 63), to: &key)
-        _ = try keySerde.serialize(record.key, into: &key)
-        var value: [UInt8] = [record.value == nil ? 0 : 1]
-        if let new = record.value { _ = try valueSerde.serialize(new, into: &value) }
-        try buffer.put(key, value)
-        earliestEnd = min(earliestEnd, record.key.end)
+    @inlinable func process(_ record: Record<Windowed<WindowKey>, Value?>) throws {
+        let end = record.key.end
+        let key = try TimeOrderedBuffer<Value>.key(end: end) { _ = try keySerde.serialize(record.key, into: &$0) }
+        try buffer.put(key, end: end, record.value)
+        earliestEnd = min(earliestEnd, end)
         try emitClosedWindows(timestamp: record.timestamp)
     }
 
     /// Forwards and forgets every buffered window whose end plus grace is at or before stream time.
-    private func emitClosedWindows(timestamp: Int64) throws {
+    @inlinable func emitClosedWindows(timestamp: Int64) throws {
         let closeBound = context.currentStreamTime - grace
         guard closeBound >= earliestEnd else { return }
-        var bound: [UInt8] = []
-        // Windows with end <= closeBound: every key of such an end sorts below end + 1.
-        appendBigEndian(UInt64(bitPattern: closeBound + 1) ^ (1 << 63), to: &bound)
-        for entry in try buffer.range(from: nil, to: bound) where entry.key.count >= 8 {
-            let end = entry.key.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            guard Int64(bitPattern: end ^ (1 << 63)) <= closeBound else { continue }
+        for entry in try buffer.removeWindows(endingAtOrBefore: closeBound) {
             let windowed = try keySerde.deserialize(Array(entry.key.dropFirst(8)))
-            let value = entry.value.first == 1 ? try valueSerde.deserialize(Array(entry.value.dropFirst())) : nil
-            try context.forward(Record(key: windowed, value: value, timestamp: max(timestamp, windowed.end - 1)))
-            try buffer.delete(entry.key)
+            try context.forward(Record(key: windowed, value: entry.value, timestamp: max(timestamp, windowed.end - 1)))
         }
         // Every window still buffered ends after the bound.
         earliestEnd = closeBound + 1

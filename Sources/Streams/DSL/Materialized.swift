@@ -37,29 +37,36 @@ public struct Materialized<Key, Value>: Sendable {
         self.value = value
     }
 
+    // The builders are inlinable so that a store's types are concrete where it is made: its
+    // write-back (reached through `StateStore.flush()`) then runs specialized code.
+
     /// The key-value store builder for a store named `name`.
-    @usableFromInline
+    @inlinable
     func storeBuilder(named name: String) -> StoreBuilder {
-        builder(named: name, Stores.keyValueStoreBuilder)
+        configured(Stores.keyValueStoreBuilder(supplier(named: name), key: key, value: value))
     }
 
     /// The window store builder for a store named `name`.
-    @usableFromInline
+    @inlinable
     func windowStoreBuilder(named name: String) -> StoreBuilder {
-        builder(named: name, Stores.windowStoreBuilder)
+        configured(Stores.windowStoreBuilder(supplier(named: name), key: key, value: value))
     }
 
     /// The session store builder for a store named `name`.
     func sessionStoreBuilder(named name: String) -> StoreBuilder {
-        builder(named: name, Stores.sessionStoreBuilder)
+        configured(Stores.sessionStoreBuilder(supplier(named: name), key: key, value: value))
     }
 
-    /// The supplier (in memory unless one was given) through `make`, with logging as set.
-    private func builder(
-        named name: String, _ make: (KeyValueBytesStoreSupplier, Serde<Key>, Serde<Value>) -> StoreBuilder
-    ) -> StoreBuilder {
-        var built = make(storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name), key, value)
-        if cachingEnabled { built = built.withCachingEnabled() }
-        return loggingEnabled ? built : built.withLoggingDisabled()
+    /// The bytes stores: in memory unless a supplier was given.
+    @usableFromInline
+    func supplier(named name: String) -> KeyValueBytesStoreSupplier {
+        storeSupplier?(name) ?? Stores.inMemoryKeyValueStore(name)
+    }
+
+    /// `built` with caching and logging as set.
+    @usableFromInline
+    func configured(_ built: StoreBuilder) -> StoreBuilder {
+        let cached = cachingEnabled ? built.withCachingEnabled() : built
+        return loggingEnabled ? cached : cached.withLoggingDisabled()
     }
 }

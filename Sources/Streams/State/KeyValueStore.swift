@@ -17,6 +17,10 @@ public final class KeyValueStore<Key, Value>: StateStore {
     @usableFromInline let valueSerde: Serde<Value>
     /// Typed values not yet written to `bytes` (see ``StoreBuilder/withCachingEnabled(maxEntries:)``).
     @usableFromInline let cache: StoreCache<Value>?
+    /// Writes `cache` back to `bytes`. Made in `init`, where the store's types are concrete
+    /// (the builders are inlinable), so that a flush reached through ``StateStore`` runs
+    /// specialized code rather than the generic path.
+    @usableFromInline var writeBackCache: (() throws -> Void)?
 
     /// Wraps a bytes store; every call goes straight to it.
     public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
@@ -26,11 +30,15 @@ public final class KeyValueStore<Key, Value>: StateStore {
     /// Wraps a bytes store, with a write-back cache of `cacheCapacity` typed entries in front
     /// of it when not `nil`.
     /// - Precondition: `cacheCapacity`, when given, is at least 1.
+    @inlinable
     public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
         self.bytes = bytes
         keySerde = key
         valueSerde = value
         cache = cacheCapacity.map { StoreCache(capacity: $0) }
+        if let cache {
+            writeBackCache = { [unowned self, cache] in try cache.writeBack(self.writeToBytes) }
+        }
     }
 
     /// The store's name.
@@ -126,15 +134,15 @@ public final class KeyValueStore<Key, Value>: StateStore {
     /// Writes cached changes to the store underneath, so that reading `bytes` sees them.
     @inlinable
     public func writeCachedEntries() throws {
-        try cache?.writeBack(writeToBytes)
+        try writeBackCache?()
     }
 
-    @usableFromInline
+    @inlinable
     func writeToBytes(_ key: [UInt8], _ value: Value?) throws {
         try bytes.put(key, try value.map(serializeValue))
     }
 
-    @usableFromInline
+    @inlinable
     func serializeKey(_ key: Key) throws -> [UInt8] {
         do {
             guard let serialized = try keySerde.serialize(key) else {
@@ -148,7 +156,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func serializeValue(_ value: Value) throws -> [UInt8] {
         do {
             return try valueSerde.serialize(value) ?? []
@@ -157,7 +165,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func deserializeKey(_ bytes: [UInt8]) throws -> Key {
         do {
             return try keySerde.deserialize(bytes)
@@ -166,7 +174,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func deserializeValue(_ bytes: [UInt8]) throws -> Value {
         do {
             return try valueSerde.deserialize(bytes)

@@ -38,6 +38,7 @@ public struct StoreBuilder: Sendable {
         kind = .custom(make)
     }
 
+    @usableFromInline
     init(
         supplier: KeyValueBytesStoreSupplier,
         typed: @escaping @Sendable (any KeyValueBytesStore, _ cacheCapacity: Int?) -> any StateStore
@@ -117,6 +118,7 @@ public enum Stores {
     /// A builder of typed key-value stores over `supplier`'s bytes stores.
     /// Its stores are change-logged (see ``StoreBuilder/withLoggingDisabled()``) and not
     /// cached (see ``StoreBuilder/withCachingEnabled(maxEntries:)``).
+    @inlinable
     public static func keyValueStoreBuilder<Key, Value>(
         _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
     ) -> StoreBuilder {

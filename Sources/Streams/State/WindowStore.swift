@@ -11,6 +11,10 @@ public final class WindowStore<Key, Value>: StateStore {
     @usableFromInline let valueSerde: Serde<Value>
     /// Typed values not yet written to `bytes` (see ``StoreBuilder/withCachingEnabled(maxEntries:)``).
     @usableFromInline let cache: StoreCache<Value>?
+    /// Writes `cache` back to `bytes`. Made in `init`, where the store's types are concrete
+    /// (the builders are inlinable), so that a flush reached through ``StateStore`` runs
+    /// specialized code rather than the generic path.
+    @usableFromInline var writeBackCache: (() throws -> Void)?
 
     /// Wraps a bytes store; every call goes straight to it.
     public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
@@ -20,11 +24,15 @@ public final class WindowStore<Key, Value>: StateStore {
     /// Wraps a bytes store, with a write-back cache of `cacheCapacity` typed windows in front
     /// of it when not `nil`.
     /// - Precondition: `cacheCapacity`, when given, is at least 1.
+    @inlinable
     public init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>, cacheCapacity: Int?) {
         self.bytes = bytes
         keySerde = key
         valueSerde = value
         cache = cacheCapacity.map { StoreCache(capacity: $0) }
+        if let cache {
+            writeBackCache = { [unowned self, cache] in try cache.writeBack(self.writeToBytes) }
+        }
     }
 
     /// The store's name.
@@ -102,15 +110,15 @@ public final class WindowStore<Key, Value>: StateStore {
     /// Writes cached changes to the store underneath, so that reading `bytes` sees them.
     @inlinable
     public func writeCachedEntries() throws {
-        try cache?.writeBack(writeToBytes)
+        try writeBackCache?()
     }
 
-    @usableFromInline
+    @inlinable
     func writeToBytes(_ key: [UInt8], _ value: Value?) throws {
         try bytes.put(key, try value.map { try valueSerde.serialize($0) ?? [] })
     }
 
-    @usableFromInline
+    @inlinable
     func serializeKey(_ key: Key) throws -> [UInt8] {
         guard let serialized = try keySerde.serialize(key) else {
             throw StreamsError(.serialization, "window store \(name) cannot store a null key")
@@ -119,14 +127,14 @@ public final class WindowStore<Key, Value>: StateStore {
     }
 
     /// Key bytes, then the start with its sign bit flipped (so negative starts sort first).
-    @usableFromInline
+    @inlinable
     func storeKey(_ key: [UInt8], _ start: Int64) throws -> [UInt8] {
         var result = key
         appendBigEndian(UInt64(bitPattern: start) ^ (1 << 63), to: &result)
         return result
     }
 
-    @usableFromInline
+    @inlinable
     static func start(of storeKey: [UInt8]) -> Int64 {
         var value: UInt64 = 0
         for byte in storeKey.suffix(8) { value = value << 8 | UInt64(byte) }
@@ -137,6 +145,7 @@ public final class WindowStore<Key, Value>: StateStore {
 extension Stores {
     /// A builder of typed window stores over `supplier`'s bytes stores (change-logged by
     /// default).
+    @inlinable
     public static func windowStoreBuilder<Key, Value>(
         _ supplier: KeyValueBytesStoreSupplier, key: Serde<Key>, value: Serde<Value>
     ) -> StoreBuilder {
