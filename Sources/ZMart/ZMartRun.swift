@@ -165,9 +165,18 @@ public struct ZMartRun {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let clock = ContinuousClock()
 
-        func pump() throws {
+        // Commits are further apart than batches, as Kafka Streams' commit interval is longer
+        // than a poll: a store cache then writes a customer's total to its changelog once per
+        // commit rather than once per update. Until a commit, the input stays (at most this
+        // many records).
+        let commitEvery = 65_536
+        var sinceCommit = 0
+        func pump(last: Bool = false) throws {
             try producer.flush()
             try streams.runUntilIdle()
+            sinceCommit += batch
+            guard last || sinceCommit >= commitEvery else { return try drain.drain() }
+            sinceCommit = 0
             try streams.commit()
             for partition in 0..<partitions {
                 let committed = cluster.committedOffset(
@@ -199,7 +208,7 @@ public struct ZMartRun {
             }
         }
         summary.malformedLines = feed.malformed
-        try pump()
+        try pump(last: true)
         if options.stateful { summary.lateRecords = streams.lateRecords }
         try streams.close()
         try drain.finish()

@@ -141,13 +141,13 @@ extension Serde where Value: FastJSONCodable & SendableMetatype {
     }
 }
 
-@usableFromInline
+@inlinable
 func appendBigEndian<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
     var bigEndian = value.bigEndian
     withUnsafeBytes(of: &bigEndian) { buffer.append(contentsOf: $0) }
 }
 
-@usableFromInline
+@inlinable
 func readBigEndian<T: FixedWidthInteger>(
     _ bytes: UnsafeRawBufferPointer, as type: T.Type, _ serde: String
 ) throws -> T {

@@ -111,9 +111,13 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
         if dirty.insert(key).inserted { dirtyOrder.append(key) }
     }
 
-    @usableFromInline
+    @inlinable
     func loadIfNeeded() throws {
-        guard !loaded else { return }
+        if !loaded { try load() }
+    }
+
+    @usableFromInline
+    func load() throws {
         for entry in try bytes.all() where entry.key.count >= 8 {
             let value: Value?
             do {
