@@ -282,6 +282,51 @@ struct ChangelogTests {
     }
 }
 
+extension ChangelogTests {
+    @Test func aChangelogLongerThanARestoreBatchRestoresEachKeysLastWrite() throws {
+        var builder = TopologyBuilder()
+        builder.addSource("src", topics: ["words"], key: Serde<String>.string, value: Serde<String>.string)
+        builder.addStateStore(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), key: .string, value: .int64),
+            processors: ["count"])
+        builder.addProcessor("count", parents: ["src"]) { Resetter() }
+        builder.addSink("out", topic: "counts", key: .string, value: .int64, parents: ["count"])
+        let topology = try builder.build()
+        let cluster = try cluster()
+        // 30,000 writes to 12 keys, one in seven a delete: restoration reads them in batches,
+        // and whatever a batch holds for a key, only its last write may count.
+        var expected: [String: Int64] = [:]
+        var state: UInt64 = 7
+        for _ in 0..<30_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let key = "k\((state >> 33) % 12)"
+            let reset = (state >> 20) % 7 == 0
+            expected[key] = reset ? nil : (expected[key] ?? 0) + 1
+            try cluster.send(Record(key: key, value: reset ? "reset" : "x", timestamp: 0), to: "words", key: .string, value: .string)
+        }
+        let first = try InMemoryStreams(topology: topology, cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        try first.start()
+        try first.runUntilIdle()
+        try first.close()
+        let changelog = try (Int32(0)..<2).reduce(0) { $0 + (try cluster.read(topic: "app-counts-changelog", partition: $1).count) }
+        #expect(changelog > 2 * 8192)
+
+        let restored = Locked(0)
+        var config = StreamsConfig(applicationId: "app")
+        config.restoreListener = StateRestoreListener(onRestoreEnd: { progress in restored.withLock { $0 += progress.restored } })
+        let second = try InMemoryStreams(topology: topology, cluster: cluster, config: config)
+        try second.start()
+        #expect(restored.value == changelog)
+        for index in 0..<12 {
+            let key = "k\(index)"
+            let partition = Murmur2.partition(forKey: Array(key.utf8), partitionCount: 2)
+            let store = try #require(second.stateStore(named: "counts", partition: partition) as? KeyValueStore<String, Int64>)
+            #expect(try store.get(key) == expected[key], "\(key)")
+        }
+        try second.close()
+    }
+}
+
 /// Counts per key like `Counter`, but a value "reset" deletes the key's count.
 private final class Resetter: Processor {
     typealias KeyIn = String

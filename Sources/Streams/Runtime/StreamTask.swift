@@ -128,7 +128,7 @@ package final class StreamTask {
     ) throws -> [(store: String, records: Int)] {
         try changelogRestorations(listener: listener).map { restoration in
             _ = try read(restoration.changelog.topic, restoration.changelog.partition, restoration.from, restoration.begin, restoration.apply)
-            restoration.finish()
+            try restoration.finish()
             return (restoration.store.name, restoration.restored)
         }
     }
@@ -346,11 +346,22 @@ package final class ChangelogRestoration {
         listener?.onRestoreStart?(progress())
     }
 
-    /// Writes one changelog record into the store: a value, or a delete for a tombstone.
+    /// Changelog records read but not yet written to the store: they go in batches
+    /// (``KeyValueBytesStore/putAll(_:)``, one write batch on RocksDB), as Kafka Streams
+    /// restores a batch of records at a time, and only the last record of a key in a batch
+    /// is written: the store ends the same, with fewer writes (a changelog holds a key once
+    /// per commit, and a batch spans several).
+    private var batch: [(key: [UInt8], value: [UInt8]?)] = []
+    private static let batchSize = 8192
+
+    /// Writes one changelog record into the store (at the latest when the batch it joins is
+    /// full, or at ``finish()``): a value, or a delete for a tombstone.
     @inline(__always)
     package func apply(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws {
         guard let key else { return }
-        if let value { try store.put(Array(key), Array(value)) } else { try store.delete(Array(key)) }
+        if batch.isEmpty { batch.reserveCapacity(Self.batchSize) }
+        batch.append((Array(key), value.map { Array($0) }))
+        if batch.count >= Self.batchSize { try writeBatch() }
         restored += 1
         if restored % 100_000 == 0 {
             task.context.logger.info(
@@ -360,8 +371,20 @@ package final class ChangelogRestoration {
         }
     }
 
-    /// The store is whole again.
-    package func finish() {
+    private func writeBatch() throws {
+        var seen = Set<KeyBytes>(minimumCapacity: batch.count)
+        var latest: [(key: [UInt8], value: [UInt8]?)] = []
+        latest.reserveCapacity(batch.count)
+        for entry in batch.reversed() where seen.insert(KeyBytes(entry.key)).inserted { latest.append(entry) }
+        try store.putAll(latest.reversed())
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is left of the last batch: the store is whole again.
+    /// - Throws: ``StreamsError`` from the store.
+    package func finish() throws {
+        if !batch.isEmpty { try writeBatch() }
+        batch = []
         task.addRestored(restored)
         guard total > 0 else { return }
         task.context.logger.info(

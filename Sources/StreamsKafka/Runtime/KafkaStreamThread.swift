@@ -271,7 +271,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 pending[partition] = (restoration, high)
                 starts[partition] = start
             } else {
-                restoration.finish()
+                try restoration.finish()
             }
         }
         guard !pending.isEmpty else { return }
@@ -302,7 +302,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 guard let done = pending[partition], position >= done.end else { continue }
                 pending[partition] = nil
                 if last?.partition == partition { last = nil }
-                done.restoration.finish()
+                try done.restoration.finish()
             }
         }
     }
