@@ -346,11 +346,12 @@ package final class ChangelogRestoration {
         listener?.onRestoreStart?(progress())
     }
 
-    /// Changelog records read but not yet written to the store: they go in batches
+    /// Changelog records read but not yet written to a persistent store: they go in batches
     /// (``KeyValueBytesStore/putAll(_:)``, one write batch on RocksDB), as Kafka Streams
     /// restores a batch of records at a time, and only the last record of a key in a batch
     /// is written: the store ends the same, with fewer writes (a changelog holds a key once
-    /// per commit, and a batch spans several).
+    /// per commit, and a batch spans several). An in-memory store takes each record at once:
+    /// its write costs no more than finding a batch's duplicates would.
     private var batch: [(key: [UInt8], value: [UInt8]?)] = []
     private static let batchSize = 8192
 
@@ -359,9 +360,13 @@ package final class ChangelogRestoration {
     @inline(__always)
     package func apply(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws {
         guard let key else { return }
-        if batch.isEmpty { batch.reserveCapacity(Self.batchSize) }
-        batch.append((Array(key), value.map { Array($0) }))
-        if batch.count >= Self.batchSize { try writeBatch() }
+        if !store.persistent {
+            if let value { try store.put(Array(key), Array(value)) } else { try store.delete(Array(key)) }
+        } else {
+            if batch.isEmpty { batch.reserveCapacity(Self.batchSize) }
+            batch.append((Array(key), value.map { Array($0) }))
+            if batch.count >= Self.batchSize { try writeBatch() }
+        }
         restored += 1
         if restored % 100_000 == 0 {
             task.context.logger.info(
