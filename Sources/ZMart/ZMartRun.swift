@@ -165,11 +165,11 @@ public struct ZMartRun {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let clock = ContinuousClock()
 
-        // Commits are further apart than batches, as Kafka Streams' commit interval is longer
-        // than a poll: a store cache then writes a customer's total to its changelog once per
-        // commit rather than once per update. Until a commit, the input stays (at most this
-        // many records).
-        let commitEvery = 65_536
+        // With stores, commits are further apart than batches, as Kafka Streams' commit
+        // interval is longer than a poll: a store cache then writes a customer's total to its
+        // changelog once per commit rather than once per update. Until a commit, the input
+        // stays (at most this many records); without stores, nothing gains from keeping it.
+        let commitEvery = options.stateful ? 65_536 : batch
         var sinceCommit = 0
         func pump(last: Bool = false) throws {
             try producer.flush()
