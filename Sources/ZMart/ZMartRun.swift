@@ -175,14 +175,15 @@ public struct ZMartRun {
             try producer.flush()
             try streams.runUntilIdle()
             sinceCommit += batch
-            guard last || sinceCommit >= commitEvery else { return try drain.drain() }
-            sinceCommit = 0
-            try streams.commit()
-            for partition in 0..<partitions {
-                let committed = cluster.committedOffset(
-                    group: config.applicationId, topic: ZMartTopology.transactions, partition: partition)
-                try cluster.deleteRecords(
-                    topic: ZMartTopology.transactions, partition: partition, before: committed ?? 0)
+            if last || sinceCommit >= commitEvery {
+                sinceCommit = 0
+                try streams.commit()
+                for partition in 0..<partitions {
+                    let committed = cluster.committedOffset(
+                        group: config.applicationId, topic: ZMartTopology.transactions, partition: partition)
+                    try cluster.deleteRecords(
+                        topic: ZMartTopology.transactions, partition: partition, before: committed ?? 0)
+                }
             }
             try drain.drain()
         }

@@ -147,6 +147,22 @@ func appendBigEndian<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8])
     withUnsafeBytes(of: &bigEndian) { buffer.append(contentsOf: $0) }
 }
 
+/// Appends `time` as 8 big-endian bytes with the sign bit flipped, so that byte order is
+/// numeric order, negative times first: how store keys hold times.
+@inlinable
+func appendSortable(_ time: Int64, to buffer: inout [UInt8]) {
+    appendBigEndian(UInt64(bitPattern: time) ^ (1 << 63), to: &buffer)
+}
+
+/// The time ``appendSortable(_:to:)`` wrote at `offset` in `bytes`.
+/// - Precondition: `bytes` has 8 bytes from `offset`.
+@inlinable
+func readSortable(_ bytes: [UInt8], at offset: Int) -> Int64 {
+    var value: UInt64 = 0
+    for byte in bytes[offset..<(offset + 8)] { value = value << 8 | UInt64(byte) }
+    return Int64(bitPattern: value ^ (1 << 63))
+}
+
 @inlinable
 func readBigEndian<T: FixedWidthInteger>(
     _ bytes: UnsafeRawBufferPointer, as type: T.Type, _ serde: String

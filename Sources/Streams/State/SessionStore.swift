@@ -110,8 +110,8 @@ public final class SessionStore<Key, Value>: StateStore {
     static func storeKey(_ key: [UInt8], start: Int64, end: Int64) -> [UInt8] {
         var result = key
         result.reserveCapacity(key.count + 16)
-        appendBigEndian(UInt64(bitPattern: end) ^ (1 << 63), to: &result)
-        appendBigEndian(UInt64(bitPattern: start) ^ (1 << 63), to: &result)
+        appendSortable(end, to: &result)
+        appendSortable(start, to: &result)
         return result
     }
 
@@ -123,9 +123,7 @@ public final class SessionStore<Key, Value>: StateStore {
 
     /// The sign-flipped big-endian time that ends `offset` bytes before the end of `storeKey`.
     private static func timestamp(_ storeKey: [UInt8], fromEnd offset: Int) -> Int64 {
-        var value: UInt64 = 0
-        for byte in storeKey[(storeKey.count - offset - 8)..<(storeKey.count - offset)] { value = value << 8 | UInt64(byte) }
-        return Int64(bitPattern: value ^ (1 << 63))
+        readSortable(storeKey, at: storeKey.count - offset - 8)
     }
 }
 

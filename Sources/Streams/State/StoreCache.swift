@@ -109,7 +109,6 @@ final class StoreCache<Value> {
     /// Forgets everything, written or not (the task is closed, or its state is discarded).
     @inlinable
     func discard() {
-        for entry in dirtyOrder { entry.dirty = false }
         entries = [:]
         dirtyOrder = []
     }

@@ -61,11 +61,7 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
 
     /// The end of the window of a buffer key.
     @inlinable
-    static func end(of key: [UInt8]) -> Int64 {
-        var value: UInt64 = 0
-        for byte in key.prefix(8) { value = value << 8 | UInt64(byte) }
-        return Int64(bitPattern: value ^ (1 << 63))
-    }
+    static func end(of key: [UInt8]) -> Int64 { readSortable(key, at: 0) }
 
     /// The buffer key of the window ending at `end` whose windowed key serializes to what
     /// `appendKey` appends.
@@ -73,7 +69,7 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
     static func key(end: Int64, _ appendKey: (inout [UInt8]) throws -> Void) rethrows -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(32)
-        appendBigEndian(UInt64(bitPattern: end) ^ (1 << 63), to: &key)
+        appendSortable(end, to: &key)
         try appendKey(&key)
         return key
     }
@@ -102,9 +98,6 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
         }
         return closed
     }
-
-    /// The number of buffered windows.
-    var count: Int { byEnd.values.reduce(0) { $0 + $1.count } }
 
     @inlinable
     func markDirty(_ key: KeyBytes) {

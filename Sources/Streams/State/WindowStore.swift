@@ -130,15 +130,13 @@ public final class WindowStore<Key, Value>: StateStore {
     @inlinable
     func storeKey(_ key: [UInt8], _ start: Int64) throws -> [UInt8] {
         var result = key
-        appendBigEndian(UInt64(bitPattern: start) ^ (1 << 63), to: &result)
+        appendSortable(start, to: &result)
         return result
     }
 
     @inlinable
     static func start(of storeKey: [UInt8]) -> Int64 {
-        var value: UInt64 = 0
-        for byte in storeKey.suffix(8) { value = value << 8 | UInt64(byte) }
-        return Int64(bitPattern: value ^ (1 << 63))
+        readSortable(storeKey, at: storeKey.count - 8)
     }
 }
 

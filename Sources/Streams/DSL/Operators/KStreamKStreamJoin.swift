@@ -75,10 +75,10 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         try buffer(record, keyBytes: keyBytes)
 
         var from = keyBytes
-        appendBigEndian(Self.sortable(Self.plus(record.timestamp, -beforeMillis)), to: &from)
+        appendSortable(Self.plus(record.timestamp, -beforeMillis), to: &from)
         appendBigEndian(UInt32.min, to: &from)
         var to = keyBytes
-        appendBigEndian(Self.sortable(Self.plus(record.timestamp, afterMillis)), to: &to)
+        appendSortable(Self.plus(record.timestamp, afterMillis), to: &to)
         appendBigEndian(UInt32.max, to: &to)
         var matched = false
         for entry in try otherBuffer.range(from: from, to: to) {
@@ -102,7 +102,7 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         var value: [UInt8] = [1]
         if !(try thisSerde.serialize(record.value, into: &value)) { value = [0] }
         var prefix = keyBytes
-        appendBigEndian(Self.sortable(record.timestamp), to: &prefix)
+        appendSortable(record.timestamp, to: &prefix)
         while true {
             var key = prefix
             appendBigEndian(sequence, to: &key)
@@ -129,13 +129,7 @@ final class KStreamKStreamJoin<Key, ThisValue, OtherValue, Joined>: Processor {
         }
     }
 
-    /// A timestamp as an unsigned number that sorts like it.
-    private static func sortable(_ timestamp: Int64) -> UInt64 { UInt64(bitPattern: timestamp) ^ (1 << 63) }
-
-    private static func timestamp(in key: [UInt8], at offset: Int) -> Int64 {
-        let bits = key[offset..<(offset + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return Int64(bitPattern: bits ^ (1 << 63))
-    }
+    private static func timestamp(in key: [UInt8], at offset: Int) -> Int64 { readSortable(key, at: offset) }
 
     /// Adds milliseconds, saturating instead of overflowing at the ends of time.
     private static func plus(_ time: Int64, _ millis: Int64) -> Int64 {
