@@ -214,6 +214,67 @@ struct InMemoryStreamsTests {
         try producer.flush()
         #expect(try cluster.read(topic: "in", partition: partition).map(\.value) == [value])
     }
+
+    /// A stream thread flushes its producer after every poll, often with a handful of records
+    /// per partition; the log copies such small flushes after the records it has. Whatever
+    /// the flush sizes, every record reads back at its offset with its key, value, timestamp
+    /// and headers.
+    @Test func recordsFlushedInSmallAndLargeBatchesReadBackInOrder() throws {
+        struct Written: Equatable {
+            var offset: Int64
+            var key: [UInt8]?
+            var value: [UInt8]?
+            var timestamp: Int64
+            var headers: Headers
+        }
+        func read(_ cluster: InMemoryCluster) throws -> [Written] {
+            try cluster.read(topic: "in", partition: 0).map {
+                Written(offset: $0.metadata.offset, key: $0.key, value: $0.value, timestamp: $0.timestamp, headers: $0.headers)
+            }
+        }
+        func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+            guard let bytes else { return try body(nil) }
+            return try bytes.withUnsafeBytes { try body($0) }
+        }
+        let cluster = InMemoryCluster()
+        try cluster.createTopic("in", partitions: 1)
+        let producer = InMemoryProducer(cluster: cluster)
+        var expected: [Written] = []
+        // Batches of 1 to 3,000 records: small ones are copied after the log's last records,
+        // ones past its room are taken over whole.
+        let batchSizes = [1, 2, 7, 1, 3_000, 1, 40, 2_500, 3, 1, 1, 900]
+        var index = 0
+        for (batchNumber, size) in batchSizes.enumerated() {
+            for _ in 0..<size {
+                let key: [UInt8]? = index % 11 == 0 ? nil : Array("key-\(index)".utf8)
+                let value: [UInt8]? = index % 13 == 0 ? nil : Array(repeating: UInt8(index % 251), count: index % 97)
+                let headers: Headers = index % 5 == 0 ? Headers([.init(name: "n", value: Array("\(index)".utf8))]) : Headers()
+                try withBytes(key) { k in
+                    if index % 2 == 0 || value == nil {
+                        try withBytes(value) { v in
+                            try producer.send(topic: "in", partition: 0, key: k, value: v, timestamp: Int64(index), headers: headers)
+                        }
+                    } else {
+                        // The path a stream thread's sinks use: the value written into the segment.
+                        try producer.send(topic: "in", partition: 0, key: k, timestamp: Int64(index), headers: headers) { space in
+                            guard let value, value.count <= space.count else { return nil }
+                            space.copyBytes(from: value)
+                            return value.count
+                        }
+                    }
+                }
+                expected.append(Written(offset: Int64(index), key: key, value: value, timestamp: Int64(index), headers: headers))
+                index += 1
+            }
+            try producer.flush()
+            // A consumer between flushes sees exactly the records flushed so far.
+            #expect(try read(cluster) == expected, "after batch \(batchNumber)")
+        }
+        #expect(try cluster.endOffset(of: "in", partition: 0) == Int64(index))
+        #expect(try read(cluster) == expected)
+        try cluster.deleteRecords(topic: "in", partition: 0, before: 3_005)
+        #expect(try read(cluster) == Array(expected[3_005...]))
+    }
 }
 
 @Suite("Stream threads")

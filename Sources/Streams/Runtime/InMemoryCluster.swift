@@ -211,7 +211,8 @@ public final class InMemoryCluster: Sendable {
         try log(topic, partition).log.fetch(from: offset, max: max)
     }
 
-    func adopt(_ segments: [LogSegment], topic: TopicName, partition: Int32) throws {
+    /// Appends the segments a producer filled to a partition; see ``PartitionLog/adopt(_:)``.
+    func adopt(_ segments: [LogSegment], topic: TopicName, partition: Int32) throws -> [LogSegment] {
         try log(topic, partition).log.adopt(segments)
     }
 

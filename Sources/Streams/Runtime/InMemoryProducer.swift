@@ -149,10 +149,13 @@ public final class InMemoryProducer: RecordCollector {
         guard pending > 0 else { return }
         for (topic, buffer) in buffers {
             for partition in buffer.partitions.indices where !buffer.partitions[partition].isEmpty {
-                let filled = buffer.partitions[partition]
+                var filled = buffer.partitions[partition]
                 buffer.partitions[partition].removeAll(keepingCapacity: true)
-                try cluster.adopt(filled, topic: topic, partition: Int32(partition))
                 sent[topic, default: 0] += filled.reduce(0) { $0 + $1.written }
+                var copied = try cluster.adopt(filled, topic: topic, partition: Int32(partition))
+                // Dropped first, so the pool sees each copied segment held by `copied` alone.
+                filled = []
+                for index in copied.indices { cluster.pool.recycle(&copied[index]) }
             }
         }
         pending = 0

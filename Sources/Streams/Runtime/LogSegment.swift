@@ -108,6 +108,27 @@ final class LogSegment: @unchecked Sendable {
         return true
     }
 
+    /// Appends copies of all the records of `other` (a segment its producer filled) after this
+    /// segment's own, in one copy of their bytes; the caller holds the partition lock.
+    /// - Returns: `false`, appending nothing, if they do not all fit.
+    func absorb(_ other: LogSegment) -> Bool {
+        guard written &+ other.written <= entryCapacity, usedBytes &+ other.usedBytes <= byteCapacity else {
+            return false
+        }
+        let shift = usedBytes
+        (bytes + shift).copyMemory(from: other.bytes, byteCount: other.usedBytes)
+        for index in 0..<other.written {
+            var entry = other.entries[index]
+            entry.keyStart &+= shift
+            entry.valueStart &+= shift
+            (entries + (written &+ index)).initialize(to: entry)
+        }
+        for (index, headers) in other.headers { self.headers[written &+ index] = headers }
+        usedBytes &+= other.usedBytes
+        written &+= other.written
+        return true
+    }
+
     func key(of entry: Entry) -> UnsafeRawBufferPointer? {
         entry.keyLength < 0 ? nil : UnsafeRawBufferPointer(start: bytes + entry.keyStart, count: entry.keyLength)
     }

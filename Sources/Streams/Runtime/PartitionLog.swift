@@ -44,20 +44,27 @@ final class PartitionLog: Sendable {
         }
     }
 
-    /// Appends the records of segments a producer filled, taking the segments over whole
-    /// (no copy); returns the offset of the first record.
-    @discardableResult
-    func adopt(_ filled: [LogSegment]) -> Int64 {
+    /// Appends the records of segments a producer filled. A segment whose records fit in the
+    /// room left in the log's last segment is copied there, and returned so the producer can
+    /// reuse it: a producer flushed often (a stream thread flushes after every poll) would
+    /// otherwise leave a log of mostly empty segments, each costing fresh pages. Any other
+    /// segment is taken over whole, without a copy.
+    /// - Returns: The segments copied from, no longer used by the log.
+    func adopt(_ filled: [LogSegment]) -> [LogSegment] {
         state.withLock { state in
-            let first = state.endOffset
+            var copied: [LogSegment] = []
             for segment in filled where segment.written > 0 {
-                segment.place(at: state.endOffset)
-                state.segments.append(segment)
                 state.endOffset += Int64(segment.written)
                 state.retainedBytes += segment.usedBytes
+                if let last = state.segments.last, last.absorb(segment) {
+                    copied.append(segment)
+                } else {
+                    segment.place(at: state.endOffset - Int64(segment.written))
+                    state.segments.append(segment)
+                }
             }
             applyRetention(&state)
-            return first
+            return copied
         }
     }
 
