@@ -54,14 +54,15 @@ final class PartitionLog: Sendable {
         state.withLock { state in
             var copied: [LogSegment] = []
             for segment in filled where segment.written > 0 {
-                state.endOffset += Int64(segment.written)
-                state.retainedBytes += segment.usedBytes
+                let (written, usedBytes) = (Int64(segment.written), segment.usedBytes)
                 if let last = state.segments.last, last.absorb(segment) {
                     copied.append(segment)
                 } else {
-                    segment.place(at: state.endOffset - Int64(segment.written))
+                    segment.place(at: state.endOffset)
                     state.segments.append(segment)
                 }
+                state.endOffset += written
+                state.retainedBytes += usedBytes
             }
             applyRetention(&state)
             return copied
