@@ -264,18 +264,23 @@ final class FraudDetector: Processor {
         let now = record.timestamp
         let activity = record.value
         let card = record.key + " " + activity.card
-        var recent = (try uses.get(card) ?? []).filter { abs(now - $0.time) <= window }
-        if let other = recent.first(where: { $0.zipCode != activity.zipCode }) {
-            let (first, second) = other.time <= now
-                ? (other, CardUse(zipCode: activity.zipCode, time: now))
-                : (CardUse(zipCode: activity.zipCode, time: now), other)
+        let use = CardUse(zipCode: activity.zipCode, time: now)
+        let other = try uses.update(card) { stored -> CardUse? in
+            var recent = stored ?? []
+            stored = nil
+            recent.removeAll { abs(now - $0.time) > window }
+            let other = recent.first { $0.zipCode != activity.zipCode }
+            recent.append(use)
+            stored = recent
+            return other
+        }
+        if let other {
+            let (first, second) = other.time <= now ? (other, use) : (use, other)
             try context.forward(
                 record.withKey(card).withValue(
                     FraudAlert(
                         customerId: activity.customerId, card: activity.card, firstZip: first.zipCode,
                         firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))
         }
-        recent.append(CardUse(zipCode: activity.zipCode, time: now))
-        try uses.put(card, recent)
     }
 }

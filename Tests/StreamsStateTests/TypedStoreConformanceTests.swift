@@ -45,6 +45,40 @@ struct TypedStoreConformanceTests {
         }
     }
 
+    @Test(arguments: TypedStoreCase.all)
+    func keyValueStoreUpdateReadsChangesAndWritesOneKeyAndWritesNothingWhenItThrows(_ test: TypedStoreCase) throws {
+        struct Refused: Error {}
+        try withStore(test.engine) { bytes in
+            let store = KeyValueStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            // Absent: the body sees nil, and what it leaves is stored.
+            let first = try store.update("a") { count -> Int64? in
+                let seen = count
+                count = (count ?? 0) + 1
+                return seen
+            }
+            #expect(first == nil)
+            try store.put("b", 5)
+            try store.update("b") { $0 = ($0 ?? 0) * 10 }
+            try store.update("a") { $0 = ($0 ?? 0) + 1 }
+            #expect(try store.get("a") == 2)
+            #expect(try store.get("b") == 50)
+            // A body that throws after changing its value writes nothing.
+            #expect(throws: Refused.self) {
+                try store.update("b") { count in
+                    count = 0
+                    throw Refused()
+                }
+            }
+            #expect(try store.get("b") == 50)
+            // Leaving nil deletes the key.
+            try store.update("a") { $0 = nil }
+            #expect(try store.get("a") == nil)
+            try store.flush()
+            #expect(try bytes.all().count == 1)
+            #expect(try store.all().map(\.key) == ["b"])
+        }
+    }
+
     // MARK: Window stores
 
     @Test(arguments: TypedStoreCase.all)
@@ -63,6 +97,34 @@ struct TypedStoreConformanceTests {
             try store.put("a", nil, windowStart: 1000)
             #expect(try store.fetch("a", windowStart: 1000) == nil)
             #expect(try store.fetch("a", from: .min, to: .max).map(\.value) == ["a@0 again"])
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
+    func windowStoreUpdateChangesOneKeysWindowAndWritesNothingWhenItThrows(_ test: TypedStoreCase) throws {
+        struct Refused: Error {}
+        try withStore(test.engine) { bytes in
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<String>.string, cacheCapacity: test.cacheCapacity)
+            try store.put("a", "a@0", windowStart: 0)
+            try store.update("a", windowStart: 0) { $0 = ($0 ?? "") + "+1" }
+            let seen = try store.update("a", windowStart: 1000) { value -> String? in
+                let seen = value
+                value = "a@1000"
+                return seen
+            }
+            #expect(seen == nil)
+            try store.update("ab", windowStart: 0) { $0 = ($0 ?? "new") + "!" }
+            #expect(throws: Refused.self) {
+                try store.update("a", windowStart: 1000) { value in
+                    value = "lost"
+                    throw Refused()
+                }
+            }
+            #expect(try store.fetch("a", windowStart: 0) == "a@0+1")
+            #expect(try store.fetch("a", windowStart: 1000) == "a@1000")
+            #expect(try store.fetch("ab", windowStart: 0) == "new!")
+            try store.update("a", windowStart: 0) { $0 = nil }
+            #expect(try store.fetch("a", from: .min, to: .max).map(\.value) == ["a@1000"])
         }
     }
 

@@ -75,6 +75,7 @@ extension Serde {
     /// - Parameters:
     ///   - key: The key serde.
     ///   - windowSize: The windows' size, to recover their end.
+    @inlinable
     public static func windowed<Key>(_ key: Serde<Key>, windowSize: Duration) -> Serde<Windowed<Key>> where Value == Windowed<Key> {
         let size = windowSize.milliseconds
         return Serde(

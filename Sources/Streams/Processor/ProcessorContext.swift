@@ -128,6 +128,8 @@ public final class ProcessorContext<KeyOut, ValueOut> {
     @usableFromInline
     func droppedLateRecord(_ why: String, timestamp: Int64, streamTime: Int64) {
         task.lateRecords += 1
+        // Late records can be many: the node's logger (a metadata copy) only when it is logged.
+        guard task.logger.logLevel <= .debug else { return }
         logger.debug(
             "dropped a late record: \(why)",
             metadata: [
@@ -142,7 +144,7 @@ extension ProcessorContext: Sendable {}
 
 extension Duration {
     /// Whole milliseconds, rounded down.
-    package var milliseconds: Int64 {
+    @inlinable package var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

@@ -52,10 +52,37 @@ public final class KeyValueStore<Key, Value>: StateStore {
     public func get(_ key: Key) throws -> Value? {
         let keyBytes = try serializeKey(key)
         guard let cache else { return try bytes.get(keyBytes).map(deserializeValue) }
-        if let hit = cache.lookup(keyBytes) { return hit }
-        let value = try bytes.get(keyBytes).map(deserializeValue)
-        try cache.remember(keyBytes, value, writeBack: writeToBytes)
-        return value
+        return try cache.entry(keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes).value
+    }
+
+    /// Reads, changes and writes the value of `key` in one step, serializing and looking up the
+    /// key once: what an aggregation does with every record.
+    ///
+    /// ```swift
+    /// try counts.update(word) { count in count = (count ?? 0) + 1 }
+    /// ```
+    /// - Parameters:
+    ///   - key: The key.
+    ///   - body: Receives the current value (`nil` if there is none) and changes it; the value
+    ///     it leaves is written (`nil` deletes the key). If it throws, nothing is written.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``StreamsError`` if the key or value cannot be (de)serialized or the store
+    ///   fails, or what `body` throws.
+    @inlinable
+    public func update<Result>(_ key: Key, _ body: (inout Value?) throws -> Result) throws -> Result {
+        let keyBytes = try serializeKey(key)
+        guard let cache else {
+            var value = try bytes.get(keyBytes).map(deserializeValue)
+            let result = try body(&value)
+            try bytes.put(keyBytes, try value.map(serializeValue))
+            return result
+        }
+        let entry = try cache.entry(keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes)
+        var value = entry.value
+        let result = try body(&value)
+        entry.value = value
+        cache.markWritten(entry)
+        return result
     }
 
     /// Stores `value` for `key`; `nil` deletes it.

@@ -43,18 +43,28 @@ final class StoreCache<Value> {
         self.capacity = capacity
     }
 
-    /// The cached value of `key` (`.some(nil)` for a key known to be absent), or `nil` on a miss.
+    /// The entry of `key`: the cached one, or on a miss a clean one holding what `load` reads
+    /// from the store (`nil` for an absent key). One hash and one probe on a hit.
     @inlinable
-    func lookup(_ key: [UInt8]) -> Value?? {
-        entries[KeyBytes(key)].map(\.value)
+    func entry(
+        _ key: [UInt8], load: () throws -> Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void
+    ) rethrows -> Entry {
+        let cacheKey = KeyBytes(key)
+        if let existing = entries[cacheKey] { return existing }
+        let value = try load()
+        try makeRoom(writeBack)
+        let entry = Entry(key: key, value: value, dirty: false)
+        entries[cacheKey] = entry
+        return entry
     }
 
-    /// Remembers a value read from the store (not dirty).
+    /// Records that `entry` (from ``entry(_:load:writeBack:)``) was written: it reaches the
+    /// store at the next write-back.
     @inlinable
-    func remember(_ key: [UInt8], _ value: Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
-        try makeRoom(writeBack)
-        let cacheKey = KeyBytes(key)
-        if entries[cacheKey] == nil { entries[cacheKey] = Entry(key: key, value: value, dirty: false) }
+    func markWritten(_ entry: Entry) {
+        guard !entry.dirty else { return }
+        entry.dirty = true
+        dirtyOrder.append(entry)
     }
 
     /// Records a write (a `nil` value deletes); it reaches the store at the next write-back.
@@ -63,10 +73,7 @@ final class StoreCache<Value> {
         let cacheKey = KeyBytes(key)
         if let existing = entries[cacheKey] {
             existing.value = value
-            if !existing.dirty {
-                existing.dirty = true
-                dirtyOrder.append(existing)
-            }
+            markWritten(existing)
             return
         }
         try makeRoom(writeBack)

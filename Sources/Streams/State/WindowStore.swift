@@ -45,10 +45,35 @@ public final class WindowStore<Key, Value>: StateStore {
     public func fetch(_ key: Key, windowStart start: Int64) throws -> Value? {
         let stored = try storeKey(try serializeKey(key), start)
         guard let cache else { return try bytes.get(stored).map(valueSerde.deserialize) }
-        if let hit = cache.lookup(stored) { return hit }
-        let value = try bytes.get(stored).map(valueSerde.deserialize)
-        try cache.remember(stored, value, writeBack: writeToBytes)
-        return value
+        return try cache.entry(stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes).value
+    }
+
+    /// Reads, changes and writes the value of `key` in the window starting at `start` in one
+    /// step, serializing and looking up the key once: what a windowed aggregation does with
+    /// every record.
+    /// - Parameters:
+    ///   - key: The key.
+    ///   - start: The window's start, in milliseconds.
+    ///   - body: Receives the window's current value (`nil` if there is none) and changes it;
+    ///     the value it leaves is written (`nil` deletes it). If it throws, nothing is written.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``StreamsError`` if the key cannot be serialized or the store fails, or what
+    ///   `body` throws.
+    @inlinable
+    public func update<Result>(_ key: Key, windowStart start: Int64, _ body: (inout Value?) throws -> Result) throws -> Result {
+        let stored = try storeKey(try serializeKey(key), start)
+        guard let cache else {
+            var value = try bytes.get(stored).map(valueSerde.deserialize)
+            let result = try body(&value)
+            try writeToBytes(stored, value)
+            return result
+        }
+        let entry = try cache.entry(stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes)
+        var value = entry.value
+        let result = try body(&value)
+        entry.value = value
+        cache.markWritten(entry)
+        return result
     }
 
     /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.

@@ -25,8 +25,11 @@ final class KStreamAggregate<Key, Value, Aggregate>: Processor {
     }
 
     @inlinable func process(_ record: Record<Key, Value>) throws {
-        let new = try fold(record.key, record.value, try store.get(record.key))
-        try store.put(record.key, new)
+        let new = try store.update(record.key) { aggregate in
+            let new = try fold(record.key, record.value, aggregate)
+            aggregate = new
+            return new
+        }
         try context.forward(record.withValue(Optional(new)))
     }
 }

@@ -36,8 +36,11 @@ final class KStreamWindowAggregate<Key, Value, Aggregate>: Processor {
             // Closed once stream time reaches its end plus the grace period.
             guard end + windows.graceMillis > streamTime else { continue }
             open = true
-            let new = try fold(record.key, record.value, try store.fetch(record.key, windowStart: start))
-            try store.put(record.key, new, windowStart: start)
+            let new = try store.update(record.key, windowStart: start) { aggregate in
+                let new = try fold(record.key, record.value, aggregate)
+                aggregate = new
+                return new
+            }
             try context.forward(record.withKey(Windowed(key: record.key, start: start, end: end)).withValue(Optional(new)))
         }
         if !open { context.droppedLateRecord("its windows have closed", timestamp: record.timestamp, streamTime: streamTime) }
