@@ -267,7 +267,6 @@ final class FraudDetector: Processor {
         let use = CardUse(zipCode: activity.zipCode, time: now)
         let other = try uses.update(card) { stored -> CardUse? in
             var recent = stored ?? []
-            stored = nil
             recent.removeAll { abs(now - $0.time) > window }
             let other = recent.first { $0.zipCode != activity.zipCode }
             recent.append(use)

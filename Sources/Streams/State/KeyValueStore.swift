@@ -77,12 +77,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
             try bytes.put(keyBytes, try value.map(serializeValue))
             return result
         }
-        let entry = try cache.entry(keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes)
-        var value = entry.value
-        let result = try body(&value)
-        entry.value = value
-        cache.markWritten(entry)
-        return result
+        return try cache.update(keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes, body)
     }
 
     /// Stores `value` for `key`; `nil` deletes it.

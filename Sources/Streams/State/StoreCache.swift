@@ -67,6 +67,21 @@ final class StoreCache<Value> {
         dirtyOrder.append(entry)
     }
 
+    /// Reads, changes and writes the value of `key` through its entry (see
+    /// ``entry(_:load:writeBack:)``); if `body` throws, the entry is left as it was.
+    @inlinable
+    func update<Result>(
+        _ key: [UInt8], load: () throws -> Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void,
+        _ body: (inout Value?) throws -> Result
+    ) rethrows -> Result {
+        let entry = try entry(key, load: load, writeBack: writeBack)
+        var value = entry.value
+        let result = try body(&value)
+        entry.value = value
+        markWritten(entry)
+        return result
+    }
+
     /// Records a write (a `nil` value deletes); it reaches the store at the next write-back.
     @inlinable
     func write(_ key: [UInt8], _ value: Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {

@@ -68,12 +68,7 @@ public final class WindowStore<Key, Value>: StateStore {
             try writeToBytes(stored, value)
             return result
         }
-        let entry = try cache.entry(stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes)
-        var value = entry.value
-        let result = try body(&value)
-        entry.value = value
-        cache.markWritten(entry)
-        return result
+        return try cache.update(stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, body)
     }
 
     /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.
