@@ -14,26 +14,71 @@
 @usableFromInline
 final class StoreCache<Value> {
     /// One cached key. A class, so the dirty list holds the entries themselves: writing them
-    /// back needs no dictionary lookups, which cost most on the generic path that a flush
-    /// (reached through ``StateStore``) takes.
+    /// back needs no lookups, which cost most on the generic path that a flush (reached
+    /// through ``StateStore``) takes.
+    ///
+    /// It carries its key's hash, length and first ``headBytes`` bytes next to the value: a
+    /// lookup that reaches the entry compares the key and reads the value in the same object,
+    /// instead of chasing the key array's storage (elsewhere on the heap, usually a cache
+    /// miss on a store of many keys) and then the entry.
     @usableFromInline
     final class Entry {
         @usableFromInline let key: [UInt8]
+        @usableFromInline let hash: Int
+        @usableFromInline let count: Int
+        @usableFromInline let head: Head
         /// The value; `nil` for a deletion not yet written (or a key known to be absent).
         @usableFromInline var value: Value?
         @usableFromInline var dirty: Bool
 
-        @inlinable init(key: [UInt8], value: Value?, dirty: Bool) {
+        @inlinable init(key: [UInt8], hash: Int, head: Head, value: Value?, dirty: Bool) {
             self.key = key
+            self.hash = hash
+            count = key.count
+            self.head = head
             self.value = value
             self.dirty = dirty
         }
+
+        /// Whether this entry's key is the `probe` whose hash and head are given.
+        @inlinable func matches(_ probe: [UInt8], hash: Int, head: Head) -> Bool {
+            guard self.hash == hash, count == probe.count, self.head == head else { return false }
+            return count <= StoreCache.headBytes || key == probe
+        }
     }
+
+    /// The first ``headBytes`` bytes of a key, zero-padded.
+    @usableFromInline
+    struct Head: Equatable {
+        @usableFromInline var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        @inlinable init(_ key: [UInt8]) {
+            key.withUnsafeBytes { bytes in
+                withUnsafeMutableBytes(of: &words) { head in
+                    head.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(StoreCache.headBytes)))
+                }
+            }
+        }
+
+        @inlinable static func == (lhs: Head, rhs: Head) -> Bool {
+            lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
+                && lhs.words.3 == rhs.words.3
+        }
+    }
+
+    /// How many leading key bytes an entry holds inline; longer keys compare the rest through
+    /// their arrays.
+    @usableFromInline static var headBytes: Int { 32 }
 
     /// Most entries held; past it, dirty entries are written and the cache starts again.
     @usableFromInline let capacity: Int
     // Confined to the task's thread: no run-time exclusivity checks on the per-record path.
-    @exclusivity(unchecked) @usableFromInline var entries: [KeyBytes: Entry] = [:]
+    /// The entries by key: an open-addressing table with linear probing, whose slots hold an
+    /// entry (owned, +1) or nothing. Its size is a power of two, at most three quarters full.
+    @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<Unmanaged<Entry>?>
+    @exclusivity(unchecked) @usableFromInline var mask: Int
+    /// How many entries the table holds.
+    @exclusivity(unchecked) @usableFromInline var count = 0
     /// The dirty entries, in the order they became dirty.
     @exclusivity(unchecked) @usableFromInline var dirtyOrder: [Entry] = []
 
@@ -41,6 +86,79 @@ final class StoreCache<Value> {
     init(capacity: Int) {
         precondition(capacity > 0, "a store cache holds at least one entry")
         self.capacity = capacity
+        mask = 15
+        slots = Self.allocateSlots(16)
+    }
+
+    deinit {
+        releaseAll()
+        slots.deallocate()
+    }
+
+    @usableFromInline
+    static func allocateSlots(_ size: Int) -> UnsafeMutablePointer<Unmanaged<Entry>?> {
+        let slots = UnsafeMutablePointer<Unmanaged<Entry>?>.allocate(capacity: size)
+        slots.initialize(repeating: nil, count: size)
+        return slots
+    }
+
+    /// The hash of a key's bytes (seeded per process, like every Swift hash).
+    @inlinable
+    static func hash(_ key: [UInt8]) -> Int {
+        var hasher = Hasher()
+        key.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return hasher.finalize()
+    }
+
+    /// The cached entry of `key`, or `nil`.
+    @inlinable
+    func lookup(_ key: [UInt8], hash: Int, head: Head) -> Entry? {
+        var index = hash & mask
+        while let slot = slots[index] {
+            let entry = slot.takeUnretainedValue()
+            if entry.matches(key, hash: hash, head: head) { return entry }
+            index = (index &+ 1) & mask
+        }
+        return nil
+    }
+
+    /// Adds `entry`, whose key the table does not hold.
+    @inlinable
+    func insert(_ entry: Entry) {
+        if (count &+ 1) &* 4 > (mask &+ 1) &* 3 { grow() }
+        place(Unmanaged.passRetained(entry), hash: entry.hash)
+        count &+= 1
+    }
+
+    @inlinable
+    func place(_ slot: Unmanaged<Entry>, hash: Int) {
+        var index = hash & mask
+        while slots[index] != nil { index = (index &+ 1) & mask }
+        slots[index] = slot
+    }
+
+    @usableFromInline
+    func grow() {
+        let old = slots
+        let oldSize = mask &+ 1
+        mask = oldSize &* 2 &- 1
+        slots = Self.allocateSlots(oldSize &* 2)
+        for index in 0..<oldSize {
+            if let slot = old[index] { place(slot, hash: slot.takeUnretainedValue().hash) }
+        }
+        old.deallocate()
+    }
+
+    /// Empties the table, keeping its size.
+    @usableFromInline
+    func releaseAll() {
+        for index in 0...mask {
+            if let slot = slots[index] {
+                slot.release()
+                slots[index] = nil
+            }
+        }
+        count = 0
     }
 
     /// The entry of `key`: the cached one, or on a miss a clean one holding what `load` reads
@@ -49,12 +167,13 @@ final class StoreCache<Value> {
     func entry(
         _ key: [UInt8], load: () throws -> Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void
     ) rethrows -> Entry {
-        let cacheKey = KeyBytes(key)
-        if let existing = entries[cacheKey] { return existing }
+        let hash = Self.hash(key)
+        let head = Head(key)
+        if let existing = lookup(key, hash: hash, head: head) { return existing }
         let value = try load()
         try makeRoom(writeBack)
-        let entry = Entry(key: key, value: value, dirty: false)
-        entries[cacheKey] = entry
+        let entry = Entry(key: key, hash: hash, head: head, value: value, dirty: false)
+        insert(entry)
         return entry
     }
 
@@ -85,15 +204,16 @@ final class StoreCache<Value> {
     /// Records a write (a `nil` value deletes); it reaches the store at the next write-back.
     @inlinable
     func write(_ key: [UInt8], _ value: Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
-        let cacheKey = KeyBytes(key)
-        if let existing = entries[cacheKey] {
+        let hash = Self.hash(key)
+        let head = Head(key)
+        if let existing = lookup(key, hash: hash, head: head) {
             existing.value = value
             markWritten(existing)
             return
         }
         try makeRoom(writeBack)
-        let entry = Entry(key: key, value: value, dirty: true)
-        entries[cacheKey] = entry
+        let entry = Entry(key: key, hash: hash, head: head, value: value, dirty: true)
+        insert(entry)
         dirtyOrder.append(entry)
     }
 
@@ -121,17 +241,24 @@ final class StoreCache<Value> {
     }
 
     /// Forgets the clean entries whose key matches (the store deleted them).
-    @inlinable
+    @usableFromInline
     func forget(where matches: ([UInt8]) -> Bool) {
-        for (key, entry) in entries where !entry.dirty && matches(entry.key) {
-            entries[key] = nil
+        var kept: [Unmanaged<Entry>] = []
+        kept.reserveCapacity(count)
+        for index in 0...mask {
+            guard let slot = slots[index] else { continue }
+            slots[index] = nil
+            let entry = slot.takeUnretainedValue()
+            if !entry.dirty && matches(entry.key) { slot.release() } else { kept.append(slot) }
         }
+        count = kept.count
+        for slot in kept { place(slot, hash: slot.takeUnretainedValue().hash) }
     }
 
     /// Forgets everything, written or not (the task is closed, or its state is discarded).
-    @inlinable
+    @usableFromInline
     func discard() {
-        entries = [:]
+        releaseAll()
         dirtyOrder = []
     }
 
@@ -139,8 +266,8 @@ final class StoreCache<Value> {
     /// write per key per fill.
     @inlinable
     func makeRoom(_ writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
-        guard entries.count >= capacity else { return }
+        guard count >= capacity else { return }
         try self.writeBack(writeBack)
-        entries.removeAll(keepingCapacity: true)
+        releaseAll()
     }
 }
