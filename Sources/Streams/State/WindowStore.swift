@@ -43,7 +43,7 @@ public final class WindowStore<Key, Value>: StateStore {
     /// The value of `key` in the window starting at `start`, or `nil`.
     @inlinable
     public func fetch(_ key: Key, windowStart start: Int64) throws -> Value? {
-        let stored = try storeKey(try serializeKey(key), start)
+        let stored = try storeKey(of: key, start)
         guard let cache else { return try bytes.get(stored).map(valueSerde.deserialize) }
         return try cache.entry(stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes).value
     }
@@ -61,7 +61,7 @@ public final class WindowStore<Key, Value>: StateStore {
     ///   `body` throws.
     @inlinable
     public func update<Result>(_ key: Key, windowStart start: Int64, _ body: (inout Value?) throws -> Result) throws -> Result {
-        let stored = try storeKey(try serializeKey(key), start)
+        let stored = try storeKey(of: key, start)
         guard let cache else {
             var value = try bytes.get(stored).map(valueSerde.deserialize)
             let result = try body(&value)
@@ -74,7 +74,7 @@ public final class WindowStore<Key, Value>: StateStore {
     /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.
     @inlinable
     public func put(_ key: Key, _ value: Value?, windowStart start: Int64) throws {
-        let stored = try storeKey(try serializeKey(key), start)
+        let stored = try storeKey(of: key, start)
         if let cache {
             try cache.write(stored, value, writeBack: writeToBytes)
         } else {
@@ -144,6 +144,19 @@ public final class WindowStore<Key, Value>: StateStore {
             throw StreamsError(.serialization, "window store \(name) cannot store a null key")
         }
         return serialized
+    }
+
+    /// The stored key of `key`'s window starting at `start` (see ``storeKey(_:_:)``), made
+    /// in one allocation: the per-record path of a windowed aggregation.
+    @inlinable
+    func storeKey(of key: Key, _ start: Int64) throws -> [UInt8] {
+        var stored: [UInt8] = []
+        stored.reserveCapacity(24)
+        guard try keySerde.serialize(key, into: &stored) else {
+            throw StreamsError(.serialization, "window store \(name) cannot store a null key")
+        }
+        appendSortable(start, to: &stored)
+        return stored
     }
 
     /// Key bytes, then the start with its sign bit flipped (so negative starts sort first).
