@@ -27,9 +27,10 @@ final class StoreCache<Value> {
         @usableFromInline let hash: Int
         @usableFromInline let count: Int
         @usableFromInline let head: Head
+        // Confined to the task's thread, like the cache: no run-time exclusivity checks.
         /// The value; `nil` for a deletion not yet written (or a key known to be absent).
-        @usableFromInline var value: Value?
-        @usableFromInline var dirty: Bool
+        @exclusivity(unchecked) @usableFromInline var value: Value?
+        @exclusivity(unchecked) @usableFromInline var dirty: Bool
 
         @inlinable init(key: [UInt8], hash: Int, head: Head, value: Value?, dirty: Bool) {
             self.key = key
