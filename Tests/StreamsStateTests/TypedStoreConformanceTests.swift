@@ -79,6 +79,32 @@ struct TypedStoreConformanceTests {
         }
     }
 
+    @Test(arguments: TypedStoreCase.all)
+    func aBodyThatUsesTheSameStoreLeavesTheKeyBeingUpdatedIntact(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let counts = KeyValueStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            try counts.put("total", 0)
+            // Each update of one key reads and writes other keys of the same store.
+            for word in ["x", "yy", "x", "zzz", "x"] {
+                try counts.update(word) { count in
+                    let total = try counts.get("total") ?? 0
+                    try counts.put("total", total + 1)
+                    try counts.put("last-\(word)", total)
+                    count = (count ?? 0) + 1
+                }
+            }
+            #expect(try counts.all().map(\.key) == ["last-x", "last-yy", "last-zzz", "total", "x", "yy", "zzz"])
+            #expect(try counts.all().map(\.value) == [4, 1, 3, 5, 3, 1, 1])
+            let windows = WindowStore(bytes, key: Serde<String>.string, value: Serde<String>.string, cacheCapacity: test.cacheCapacity)
+            try windows.update("a", windowStart: 0) { value in
+                try windows.put("b", "b@0", windowStart: 0)
+                value = (try windows.fetch("b", windowStart: 0) ?? "") + "+a"
+            }
+            #expect(try windows.fetch("a", windowStart: 0) == "b@0+a")
+            #expect(try windows.fetch("b", windowStart: 0) == "b@0")
+        }
+    }
+
     // MARK: Window stores
 
     @Test(arguments: TypedStoreCase.all)

@@ -21,6 +21,9 @@ public final class KeyValueStore<Key, Value>: StateStore {
     /// (the builders are inlinable), so that a flush reached through ``StateStore`` runs
     /// specialized code rather than the generic path.
     @usableFromInline var writeBackCache: (() throws -> Void)?
+    // Confined to the store's thread, like every store: no run-time exclusivity checks.
+    /// The buffer keys are serialized into for a lookup (see ``lookupKey(_:)``).
+    @exclusivity(unchecked) @usableFromInline var keyBuffer: [UInt8] = []
 
     /// Wraps a bytes store; every call goes straight to it.
     public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
@@ -50,7 +53,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
     /// - Throws: ``StreamsError`` if a serde or the store fails.
     @inlinable
     public func get(_ key: Key) throws -> Value? {
-        let keyBytes = try serializeKey(key)
+        let keyBytes = try lookupKey(key)
         guard let cache else { return try bytes.get(keyBytes).map(deserializeValue) }
         return try cache.entry(keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes).value
     }
@@ -70,7 +73,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
     ///   fails, or what `body` throws.
     @inlinable
     public func update<Result>(_ key: Key, _ body: (inout Value?) throws -> Result) throws -> Result {
-        let keyBytes = try serializeKey(key)
+        let keyBytes = try lookupKey(key)
         guard let cache else {
             var value = try bytes.get(keyBytes).map(deserializeValue)
             let result = try body(&value)
@@ -83,7 +86,7 @@ public final class KeyValueStore<Key, Value>: StateStore {
     /// Stores `value` for `key`; `nil` deletes it.
     @inlinable
     public func put(_ key: Key, _ value: Value?) throws {
-        let keyBytes = try serializeKey(key)
+        let keyBytes = try lookupKey(key)
         if let cache {
             try cache.write(keyBytes, value, writeBack: writeToBytes)
         } else {
@@ -166,11 +169,27 @@ public final class KeyValueStore<Key, Value>: StateStore {
 
     @inlinable
     func serializeKey(_ key: Key) throws -> [UInt8] {
+        var serialized: [UInt8] = []
+        try serializeKey(key, into: &serialized)
+        return serialized
+    }
+
+    /// `key`'s bytes, serialized into the store's reusable key buffer: a lookup that hits the
+    /// cache allocates nothing. A cache or store that keeps the array shares it, and the next
+    /// lookup's buffer is then a new one.
+    @inlinable
+    func lookupKey(_ key: Key) throws -> [UInt8] {
+        keyBuffer.removeAll(keepingCapacity: true)
+        try serializeKey(key, into: &keyBuffer)
+        return keyBuffer
+    }
+
+    @inlinable
+    func serializeKey(_ key: Key, into buffer: inout [UInt8]) throws {
         do {
-            guard let serialized = try keySerde.serialize(key) else {
+            guard try keySerde.serialize(key, into: &buffer) else {
                 throw StreamsError(.serialization, "state store \(name) cannot store a null key")
             }
-            return serialized
         } catch let error as StreamsError {
             throw error
         } catch {

@@ -15,6 +15,9 @@ public final class WindowStore<Key, Value>: StateStore {
     /// (the builders are inlinable), so that a flush reached through ``StateStore`` runs
     /// specialized code rather than the generic path.
     @usableFromInline var writeBackCache: (() throws -> Void)?
+    // Confined to the store's thread, like every store: no run-time exclusivity checks.
+    /// The buffer stored keys are made in for a lookup (see ``storeKey(of:_:)``).
+    @exclusivity(unchecked) @usableFromInline var keyBuffer: [UInt8] = []
 
     /// Wraps a bytes store; every call goes straight to it.
     public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
@@ -146,17 +149,19 @@ public final class WindowStore<Key, Value>: StateStore {
         return serialized
     }
 
-    /// The stored key of `key`'s window starting at `start` (see ``storeKey(_:_:)``), made
-    /// in one allocation: the per-record path of a windowed aggregation.
+    /// The stored key of `key`'s window starting at `start` (see ``storeKey(_:_:)``), made in
+    /// the store's reusable key buffer: a lookup that hits the cache allocates nothing. A
+    /// cache or store that keeps the array shares it, and the next lookup's buffer is then a
+    /// new one.
     @inlinable
     func storeKey(of key: Key, _ start: Int64) throws -> [UInt8] {
-        var stored: [UInt8] = []
-        stored.reserveCapacity(24)
-        guard try keySerde.serialize(key, into: &stored) else {
+        keyBuffer.removeAll(keepingCapacity: true)
+        keyBuffer.reserveCapacity(24)
+        guard try keySerde.serialize(key, into: &keyBuffer) else {
             throw StreamsError(.serialization, "window store \(name) cannot store a null key")
         }
-        appendSortable(start, to: &stored)
-        return stored
+        appendSortable(start, to: &keyBuffer)
+        return keyBuffer
     }
 
     /// Key bytes, then the start with its sign bit flipped (so negative starts sort first).
