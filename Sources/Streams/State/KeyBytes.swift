@@ -12,9 +12,14 @@ struct KeyBytes: Hashable {
 
     @inlinable init(_ bytes: [UInt8]) {
         self.bytes = bytes
+        hash = Self.hash(bytes)
+    }
+
+    /// The hash of serialized key bytes (seeded per process, like every Swift hash).
+    @inlinable static func hash(_ bytes: [UInt8]) -> Int {
         var hasher = Hasher()
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        hash = hasher.finalize()
+        return hasher.finalize()
     }
 
     @inlinable static func == (lhs: KeyBytes, rhs: KeyBytes) -> Bool {

@@ -103,14 +103,6 @@ final class StoreCache<Value> {
         return slots
     }
 
-    /// The hash of a key's bytes (seeded per process, like every Swift hash).
-    @inlinable
-    static func hash(_ key: [UInt8]) -> Int {
-        var hasher = Hasher()
-        key.withUnsafeBytes { hasher.combine(bytes: $0) }
-        return hasher.finalize()
-    }
-
     /// The cached entry of `key`, or `nil`.
     @inlinable
     func lookup(_ key: [UInt8], hash: Int, head: Head) -> Entry? {
@@ -168,7 +160,7 @@ final class StoreCache<Value> {
     func entry(
         _ key: [UInt8], load: () throws -> Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void
     ) rethrows -> Entry {
-        let hash = Self.hash(key)
+        let hash = KeyBytes.hash(key)
         let head = Head(key)
         if let existing = lookup(key, hash: hash, head: head) { return existing }
         let value = try load()
@@ -205,17 +197,10 @@ final class StoreCache<Value> {
     /// Records a write (a `nil` value deletes); it reaches the store at the next write-back.
     @inlinable
     func write(_ key: [UInt8], _ value: Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void) rethrows {
-        let hash = Self.hash(key)
-        let head = Head(key)
-        if let existing = lookup(key, hash: hash, head: head) {
-            existing.value = value
-            markWritten(existing)
-            return
-        }
-        try makeRoom(writeBack)
-        let entry = Entry(key: key, hash: hash, head: head, value: value, dirty: true)
-        insert(entry)
-        dirtyOrder.append(entry)
+        // A write needs no read of the store: a missing key gets an entry, which the write fills.
+        let entry = try entry(key, load: { nil }, writeBack: writeBack)
+        entry.value = value
+        markWritten(entry)
     }
 
     /// Whether some write has not reached the store yet.

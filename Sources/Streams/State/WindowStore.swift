@@ -143,10 +143,16 @@ public final class WindowStore<Key, Value>: StateStore {
 
     @inlinable
     func serializeKey(_ key: Key) throws -> [UInt8] {
-        guard let serialized = try keySerde.serialize(key) else {
+        var serialized: [UInt8] = []
+        try serializeKey(key, into: &serialized)
+        return serialized
+    }
+
+    @inlinable
+    func serializeKey(_ key: Key, into buffer: inout [UInt8]) throws {
+        guard try keySerde.serialize(key, into: &buffer) else {
             throw StreamsError(.serialization, "window store \(name) cannot store a null key")
         }
-        return serialized
     }
 
     /// The stored key of `key`'s window starting at `start` (see ``storeKey(_:_:)``), made in
@@ -156,10 +162,7 @@ public final class WindowStore<Key, Value>: StateStore {
     @inlinable
     func storeKey(of key: Key, _ start: Int64) throws -> [UInt8] {
         keyBuffer.removeAll(keepingCapacity: true)
-        keyBuffer.reserveCapacity(24)
-        guard try keySerde.serialize(key, into: &keyBuffer) else {
-            throw StreamsError(.serialization, "window store \(name) cannot store a null key")
-        }
+        try serializeKey(key, into: &keyBuffer)
         appendSortable(start, to: &keyBuffer)
         return keyBuffer
     }
