@@ -84,8 +84,7 @@ final class KTableSuppress<WindowKey, Value>: Processor {
 
     @inlinable func process(_ record: Record<Windowed<WindowKey>, Value?>) throws {
         let end = record.key.end
-        let key = try TimeOrderedBuffer<Value>.key(end: end) { _ = try keySerde.serialize(record.key, into: &$0) }
-        try buffer.put(key, end: end, record.value)
+        try buffer.put(end: end, record.value) { _ = try keySerde.serialize(record.key, into: &$0) }
         earliestEnd = min(earliestEnd, end)
         try emitClosedWindows(timestamp: record.timestamp)
     }

@@ -1,28 +1,50 @@
 /// The buffer of ``KTable/suppress(untilWindowCloses:named:)``: Kafka Streams' in-memory
 /// time-ordered key-value buffer.
 ///
-/// It holds each buffered window's latest value typed, grouped by window end, so an update
-/// costs a dictionary write and a closing window is found without a scan or a deserialization.
-/// Changes reach the bytes store underneath (and through it the changelog) when the store is
-/// flushed, before every commit: a window updated many times between two commits is
-/// serialized and change-logged once. After a restart it reads back what the bytes store was
-/// restored to.
+/// It holds each buffered window's latest value typed, in one slot per key that also says
+/// whether the slot changed since the last flush, and lists the keys of each window end, so
+/// an update costs one dictionary lookup and a closing window is found without a scan or a
+/// deserialization. Changes reach the bytes store underneath (and through it the changelog)
+/// when the store is flushed, before every commit: a window updated many times between two
+/// commits is serialized and change-logged once. After a restart it reads back what the bytes
+/// store was restored to.
 ///
 /// Keys are the window end (8 bytes big-endian, sign bit flipped, so byte order is time order)
 /// followed by the windowed key's bytes; values are written with ``serde``. Confined to its
 /// task's thread, like every store.
 @usableFromInline
 final class TimeOrderedBuffer<Value>: BytesBackedStore {
+    /// One key's state in the buffer.
+    @usableFromInline
+    struct Slot {
+        /// The latest value (`nil` for a delete), while the window is buffered.
+        @usableFromInline var value: Value?
+        /// Whether the window is still buffered; `false` once it closed and was forwarded,
+        /// until a flush writes its tombstone and the slot goes.
+        @usableFromInline var buffered: Bool
+        /// Whether the slot changed since it was last written to ``bytes``.
+        @usableFromInline var dirty: Bool
+
+        @inlinable init(value: Value?, buffered: Bool, dirty: Bool) {
+            self.value = value
+            self.buffered = buffered
+            self.dirty = dirty
+        }
+    }
+
     @usableFromInline let bytes: any KeyValueBytesStore
     /// The latest value of a key: a byte 1 and the value's bytes, or a single 0 for a delete.
     @usableFromInline let serde: Serde<Value?>
     // Confined to the task's thread: no run-time exclusivity checks on the per-record path.
-    /// Buffered entries by window end, then by key.
-    @exclusivity(unchecked) @usableFromInline var byEnd: [Int64: [KeyBytes: Value?]] = [:]
+    /// Every key the buffer holds or has yet to write a tombstone for.
+    @exclusivity(unchecked) @usableFromInline var slots: [KeyBytes: Slot] = [:]
+    /// The buffered keys of each window end.
+    @exclusivity(unchecked) @usableFromInline var byEnd: [Int64: [KeyBytes]] = [:]
     /// Keys changed since the last write to `bytes`, in the order they first changed.
     @exclusivity(unchecked) @usableFromInline var dirtyOrder: [KeyBytes] = []
-    @exclusivity(unchecked) @usableFromInline var dirty: Set<KeyBytes> = []
-    /// Whether `byEnd` holds what `bytes` had when the task started.
+    /// Where a key is built: an update of a buffered window allocates nothing for its key.
+    @exclusivity(unchecked) @usableFromInline var keyBuffer: [UInt8] = []
+    /// Whether `slots` holds what `bytes` had when the task started.
     @exclusivity(unchecked) @usableFromInline var loaded = false
 
     @usableFromInline
@@ -63,24 +85,35 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
     @inlinable
     static func end(of key: [UInt8]) -> Int64 { readSortable(key, at: 0) }
 
-    /// The buffer key of the window ending at `end` whose windowed key serializes to what
-    /// `appendKey` appends.
+    /// Buffers `value` (`nil` for a delete) as the latest of the window ending at `end`
+    /// whose windowed key serializes to what `appendKey` appends.
     @inlinable
-    static func key(end: Int64, _ appendKey: (inout [UInt8]) throws -> Void) rethrows -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(32)
-        appendSortable(end, to: &key)
-        try appendKey(&key)
-        return key
+    func put(end: Int64, _ value: Value?, key appendKey: (inout [UInt8]) throws -> Void) throws {
+        try loadIfNeeded()
+        keyBuffer.removeAll(keepingCapacity: true)
+        appendSortable(end, to: &keyBuffer)
+        try appendKey(&keyBuffer)
+        let key = KeyBytes(keyBuffer)
+        guard let index = slots.index(forKey: key) else {
+            slots[key] = Slot(value: value, buffered: true, dirty: true)
+            byEnd[end, default: []].append(key)
+            dirtyOrder.append(key)
+            return
+        }
+        let (wasBuffered, wasDirty) = Self.replace(&slots.values[index], with: value)
+        if !wasBuffered { byEnd[end, default: []].append(key) }
+        if !wasDirty { dirtyOrder.append(key) }
     }
 
-    /// Buffers `value` (`nil` for a delete) as the latest of the window ending at `end`.
+    /// Sets a slot's value in place (the old value released, not copied) and marks it
+    /// buffered and dirty; returns whether it was either before.
     @inlinable
-    func put(_ key: [UInt8], end: Int64, _ value: Value?) throws {
-        try loadIfNeeded()
-        let cacheKey = KeyBytes(key)
-        byEnd[end, default: [:]][cacheKey] = .some(value)
-        markDirty(cacheKey)
+    static func replace(_ slot: inout Slot, with value: Value?) -> (buffered: Bool, dirty: Bool) {
+        let before = (slot.buffered, slot.dirty)
+        slot.value = value
+        slot.buffered = true
+        slot.dirty = true
+        return before
     }
 
     /// Removes and returns the entries of every window that ends at or before `bound`, by
@@ -90,18 +123,28 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
         try loadIfNeeded()
         var closed: [(key: [UInt8], value: Value?)] = []
         for end in byEnd.keys.filter({ $0 <= bound }).sorted() {
-            guard let entries = byEnd.removeValue(forKey: end) else { continue }
-            for (key, value) in entries.sorted(by: { compareKeyBytes($0.key.bytes, $1.key.bytes) < 0 }) {
+            guard let keys = byEnd.removeValue(forKey: end) else { continue }
+            for key in keys.sorted(by: { compareKeyBytes($0.bytes, $1.bytes) < 0 }) {
+                guard let index = slots.index(forKey: key), let (value, wasDirty) = Self.close(&slots.values[index])
+                else { continue }
                 closed.append((key.bytes, value))
-                markDirty(key)
+                if !wasDirty { dirtyOrder.append(key) }
             }
         }
         return closed
     }
 
+    /// Marks a buffered slot closed and dirty, so a flush writes its tombstone.
+    /// - Returns: The value it held (`nil` inside for a delete) and whether it was dirty
+    ///   already; `nil` if it was not buffered.
     @inlinable
-    func markDirty(_ key: KeyBytes) {
-        if dirty.insert(key).inserted { dirtyOrder.append(key) }
+    static func close(_ slot: inout Slot) -> (value: Value?, wasDirty: Bool)? {
+        guard slot.buffered else { return nil }
+        let closed = (slot.value, slot.dirty)
+        slot.value = nil
+        slot.buffered = false
+        slot.dirty = true
+        return closed
     }
 
     @inlinable
@@ -118,7 +161,9 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
             } catch {
                 throw StreamsError(.deserialization, "state store \(name) holds a value its serde cannot read", underlying: error)
             }
-            byEnd[Self.end(of: entry.key), default: [:]][KeyBytes(entry.key)] = .some(value)
+            let key = KeyBytes(entry.key)
+            slots[key] = Slot(value: value, buffered: true, dirty: false)
+            byEnd[Self.end(of: entry.key), default: []].append(key)
         }
         loaded = true
     }
@@ -129,18 +174,20 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
         guard !dirtyOrder.isEmpty else { return }
         let order = dirtyOrder
         dirtyOrder = []
-        dirty = []
         for (position, key) in order.enumerated() {
+            guard let index = slots.index(forKey: key) else { continue }
+            let slot = slots.values[index]
             do {
-                if let buffered = byEnd[Self.end(of: key.bytes)]?[key] {
-                    try bytes.put(key.bytes, try serde.serialize(buffered) ?? [])
+                if slot.buffered {
+                    try bytes.put(key.bytes, try serde.serialize(slot.value) ?? [])
+                    slots.values[index].dirty = false
                 } else {
                     try bytes.put(key.bytes, nil)
+                    slots.remove(at: index)
                 }
             } catch {
                 // What is not written stays dirty, so a later flush tries again.
                 dirtyOrder = Array(order[position...])
-                dirty = Set(dirtyOrder)
                 throw error
             }
         }
@@ -155,9 +202,9 @@ final class TimeOrderedBuffer<Value>: BytesBackedStore {
     /// Drops unflushed changes, as ``KeyValueStore/close()`` does.
     @usableFromInline
     func close() {
+        slots = [:]
         byEnd = [:]
         dirtyOrder = []
-        dirty = []
         bytes.close()
     }
 }
