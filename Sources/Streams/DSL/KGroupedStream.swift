@@ -38,7 +38,7 @@ public struct KGroupedStream<Key, Value> {
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
     ) -> KTable<Key, Value> {
         addAggregation(named: name, prefix: "KSTREAM-REDUCE-", materialized) {
-            KStreamAggregate<Key, Value, Value>(store: $0, Fold.reducing(reducer))
+            KStreamAggregate<Key, Value, Value>(store: $0, Fold.replacing(Fold.reducing(reducer)))
         }
     }
 
@@ -62,7 +62,38 @@ public struct KGroupedStream<Key, Value> {
         _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: Aggregate) throws -> Aggregate
     ) -> KTable<Key, Aggregate> {
         addAggregation(named: name, prefix: "KSTREAM-AGGREGATE-", materialized) {
-            KStreamAggregate<Key, Value, Aggregate>(store: $0, Fold.aggregating(initializer, aggregator))
+            KStreamAggregate<Key, Value, Aggregate>(store: $0, Fold.replacing(Fold.aggregating(initializer, aggregator)))
+        }
+    }
+
+    /// Folds the values of each key into an aggregate that starts at `initializer()` and that
+    /// `aggregator` changes in place, as `reduce(into:_:)` does for a Swift sequence.
+    ///
+    /// A cached aggregate held nowhere else is changed where it is: a collection that grows
+    /// with every record is not copied for each one, as it is when a returning aggregator
+    /// starts with `var aggregate = aggregate`.
+    ///
+    /// ```swift
+    /// let itemsPerCustomer = purchases.groupByKey().aggregate(
+    ///     into: { [String: Int]() }, Materialized("items", key: .string, value: .json([String: Int].self))
+    /// ) { _, purchase, items in
+    ///     items[purchase.itemPurchased, default: 0] += purchase.quantity
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - name: The node's name; generated when `nil`.
+    ///   - initializer: The aggregate of a key before its first record.
+    ///   - materialized: The store.
+    ///   - aggregator: Folds one record into the key's aggregate. If it throws, processing
+    ///     stops with its error, as with any processor, and what it changed is not committed.
+    @inlinable @discardableResult
+    public func aggregate<Aggregate>(
+        named name: String? = nil, into initializer: @escaping @Sendable () throws -> Aggregate,
+        _ materialized: Materialized<Key, Aggregate>,
+        _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: inout Aggregate) throws -> Void
+    ) -> KTable<Key, Aggregate> {
+        addAggregation(named: name, prefix: "KSTREAM-AGGREGATE-", materialized) {
+            KStreamAggregate<Key, Value, Aggregate>(store: $0, Fold.aggregatingInPlace(initializer, aggregator))
         }
     }
 
@@ -189,5 +220,26 @@ enum Fold {
         _ aggregator: @escaping @Sendable (Key, Value, Aggregate) throws -> Aggregate
     ) -> @Sendable (Key, Value, Aggregate?) throws -> Aggregate {
         { key, value, old in try aggregator(key, value, try old ?? initializer()) }
+    }
+
+    /// A fold that changes the aggregate in place: what `fold` returns replaces it (which
+    /// stays as it was if `fold` throws).
+    @inlinable
+    static func replacing<Key, Value, Aggregate>(
+        _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+    ) -> @Sendable (Key, Value, inout Aggregate?) throws -> Void {
+        { key, value, aggregate in aggregate = try fold(key, value, aggregate) }
+    }
+
+    /// `aggregator` changing the aggregate in place, which starts at `initializer()`.
+    @inlinable
+    static func aggregatingInPlace<Key, Value, Aggregate>(
+        _ initializer: @escaping @Sendable () throws -> Aggregate,
+        _ aggregator: @escaping @Sendable (Key, Value, inout Aggregate) throws -> Void
+    ) -> @Sendable (Key, Value, inout Aggregate?) throws -> Void {
+        { key, value, aggregate in
+            if aggregate == nil { aggregate = try initializer() }
+            try aggregator(key, value, &aggregate!)
+        }
     }
 }

@@ -7,10 +7,25 @@ public struct TimeWindowedKStream<Key, Value> {
     @usableFromInline let stream: KStream<Key, Value>
     /// The windows.
     public let windows: TimeWindows
+    /// When aggregations forward their results (see ``emitStrategy(_:)``).
+    public let emit: EmitStrategy
 
-    @inlinable init(stream: KStream<Key, Value>, windows: TimeWindows) {
+    @inlinable init(stream: KStream<Key, Value>, windows: TimeWindows, emit: EmitStrategy = .onWindowUpdate) {
         self.stream = stream
         self.windows = windows
+        self.emit = emit
+    }
+
+    /// Chooses when the aggregations of this stream forward their results: on every update
+    /// (the default) or once per window, when it closes.
+    ///
+    /// With ``EmitStrategy/onWindowClose`` the table downstream gets one record per key and
+    /// window, its final aggregate, once stream time passes the window's end plus grace, as
+    /// with ``KTable/suppress(untilWindowCloses:named:)``; the closed window then leaves the
+    /// store, so interactive queries see open windows only.
+    @inlinable
+    public func emitStrategy(_ strategy: EmitStrategy) -> TimeWindowedKStream<Key, Value> {
+        TimeWindowedKStream(stream: stream, windows: windows, emit: strategy)
     }
 
     /// Counts each key's records per window.
@@ -31,7 +46,7 @@ public struct TimeWindowedKStream<Key, Value> {
         named name: String? = nil, _ materialized: Materialized<Key, Value>,
         _ reducer: @escaping @Sendable (_ aggregate: Value, _ value: Value) throws -> Value
     ) -> KTable<Windowed<Key>, Value> {
-        add(named: name, prefix: "KSTREAM-REDUCE-", materialized, Fold.reducing(reducer))
+        add(named: name, prefix: "KSTREAM-REDUCE-", materialized, Fold.replacing(Fold.reducing(reducer)))
     }
 
     /// Folds each key's values per window into an aggregate that starts at `initializer()`.
@@ -41,21 +56,42 @@ public struct TimeWindowedKStream<Key, Value> {
         _ materialized: Materialized<Key, Aggregate>,
         _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: Aggregate) throws -> Aggregate
     ) -> KTable<Windowed<Key>, Aggregate> {
-        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, Fold.aggregating(initializer, aggregator))
+        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, Fold.replacing(Fold.aggregating(initializer, aggregator)))
+    }
+
+    /// Folds each key's values per window into an aggregate that starts at `initializer()`
+    /// and that `aggregator` changes in place, as `reduce(into:_:)` does for a Swift sequence:
+    /// see ``KGroupedStream/aggregate(named:into:_:_:)``.
+    ///
+    /// ```swift
+    /// let unitsPerHour = sales.groupByKey()
+    ///     .windowedBy(.ofSize(.seconds(3600), grace: .seconds(300)))
+    ///     .emitStrategy(.onWindowClose)
+    ///     .aggregate(into: { [String: Int]() }, Materialized("units", key: .string, value: .json([String: Int].self))) {
+    ///         _, sale, units in units[sale.item, default: 0] += sale.quantity
+    ///     }
+    /// ```
+    @inlinable @discardableResult
+    public func aggregate<Aggregate>(
+        named name: String? = nil, into initializer: @escaping @Sendable () throws -> Aggregate,
+        _ materialized: Materialized<Key, Aggregate>,
+        _ aggregator: @escaping @Sendable (_ key: Key, _ value: Value, _ aggregate: inout Aggregate) throws -> Void
+    ) -> KTable<Windowed<Key>, Aggregate> {
+        add(named: name, prefix: "KSTREAM-AGGREGATE-", materialized, Fold.aggregatingInPlace(initializer, aggregator))
     }
 
     @inlinable
     func add<Aggregate>(
         named name: String?, prefix: String, _ materialized: Materialized<Key, Aggregate>,
-        _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+        _ fold: @escaping @Sendable (Key, Value, inout Aggregate?) throws -> Void
     ) -> KTable<Windowed<Key>, Aggregate> {
         let builder = stream.builder
         let nodeName = builder.nodeName(name, prefix: prefix)
         let storeName = materialized.storeName ?? "\(nodeName)-STATE-STORE"
         builder.topology.addStateStore(materialized.windowStoreBuilder(named: storeName), processors: [nodeName])
-        let windows = self.windows
+        let (windows, emitOnClose) = (self.windows, emit == .onWindowClose)
         builder.topology.addProcessor(nodeName, parents: [stream.node]) {
-            KStreamWindowAggregate<Key, Value, Aggregate>(store: storeName, windows: windows, fold)
+            KStreamWindowAggregate<Key, Value, Aggregate>(store: storeName, windows: windows, emitOnClose: emitOnClose, fold)
         }
         return KTable(builder: builder, node: nodeName, storeName: storeName, windows: windows)
     }

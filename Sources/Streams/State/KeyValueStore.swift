@@ -73,6 +73,14 @@ public final class KeyValueStore<Key, Value>: StateStore {
     ///   fails, or what `body` throws.
     @inlinable
     public func update<Result>(_ key: Key, _ body: (inout Value?) throws -> Result) throws -> Result {
+        try update(key, inPlace: false, body)
+    }
+
+    /// ``update(_:_:)``; with `inPlace`, a cached value is changed where it is, without a
+    /// copy, and if `body` throws the cache keeps what it left (an aggregation's error stops
+    /// the task, whose uncommitted cache is then discarded).
+    @inlinable
+    func update<Result>(_ key: Key, inPlace: Bool, _ body: (inout Value?) throws -> Result) throws -> Result {
         let keyBytes = try lookupKey(key)
         guard let cache else {
             var value = try bytes.get(keyBytes).map(deserializeValue)
@@ -80,7 +88,8 @@ public final class KeyValueStore<Key, Value>: StateStore {
             try bytes.put(keyBytes, try value.map(serializeValue))
             return result
         }
-        return try cache.update(keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes, body)
+        return try cache.update(
+            keyBytes, load: { try bytes.get(keyBytes).map(deserializeValue) }, writeBack: writeToBytes, inPlace: inPlace, body)
     }
 
     /// Stores `value` for `key`; `nil` deletes it.

@@ -170,6 +170,13 @@ final class StoreCache<Value> {
         return entry
     }
 
+    /// The cached value of `key` (`nil` inside for a cached delete), or `nil` if the key is
+    /// not cached; loads nothing.
+    @inlinable
+    func cachedValue(_ key: [UInt8]) -> Value?? {
+        lookup(key, hash: KeyBytes.hash(key), head: Head(key)).map(\.value)
+    }
+
     /// Records that `entry` (from ``entry(_:load:writeBack:)``) was written: it reaches the
     /// store at the next write-back.
     @inlinable
@@ -180,13 +187,19 @@ final class StoreCache<Value> {
     }
 
     /// Reads, changes and writes the value of `key` through its entry (see
-    /// ``entry(_:load:writeBack:)``); if `body` throws, the entry is left as it was.
+    /// ``entry(_:load:writeBack:)``); if `body` throws, the entry is left as it was. With
+    /// `inPlace`, `body` changes the entry's value where it is, so a value held nowhere else
+    /// (an aggregate's dictionary, say) is not copied, and a throw keeps what it left.
     @inlinable
     func update<Result>(
         _ key: [UInt8], load: () throws -> Value?, writeBack: (_ key: [UInt8], _ value: Value?) throws -> Void,
-        _ body: (inout Value?) throws -> Result
+        inPlace: Bool = false, _ body: (inout Value?) throws -> Result
     ) rethrows -> Result {
         let entry = try entry(key, load: load, writeBack: writeBack)
+        if inPlace {
+            defer { markWritten(entry) }
+            return try body(&entry.value)
+        }
         var value = entry.value
         let result = try body(&value)
         entry.value = value

@@ -64,6 +64,14 @@ public final class WindowStore<Key, Value>: StateStore {
     ///   `body` throws.
     @inlinable
     public func update<Result>(_ key: Key, windowStart start: Int64, _ body: (inout Value?) throws -> Result) throws -> Result {
+        try update(key, windowStart: start, inPlace: false, body)
+    }
+
+    /// ``update(_:windowStart:_:)``; with `inPlace`, as ``KeyValueStore/update(_:inPlace:_:)``.
+    @inlinable
+    func update<Result>(
+        _ key: Key, windowStart start: Int64, inPlace: Bool, _ body: (inout Value?) throws -> Result
+    ) throws -> Result {
         let stored = try storeKey(of: key, start)
         guard let cache else {
             var value = try bytes.get(stored).map(valueSerde.deserialize)
@@ -71,7 +79,8 @@ public final class WindowStore<Key, Value>: StateStore {
             try writeToBytes(stored, value)
             return result
         }
-        return try cache.update(stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, body)
+        return try cache.update(
+            stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, inPlace: inPlace, body)
     }
 
     /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.
@@ -112,6 +121,25 @@ public final class WindowStore<Key, Value>: StateStore {
         // Written back, the deleted windows' entries are clean: forget them.
         cache?.forget { Self.start(of: $0) < start }
         return try bytes.deleteAll { $0.count >= 8 && Self.start(of: $0) < start }
+    }
+
+    /// Removes the windows that start at or before `start` and returns them, oldest first and
+    /// then by the bytes of their keys: what a windowed aggregation that emits on window close forwards.
+    /// Values still cached are returned as cached, without a deserialization.
+    public func removeWindows(startingAtOrBefore start: Int64) throws -> [(key: Key, start: Int64, value: Value)] {
+        try writeCachedEntries()
+        func closed(_ key: [UInt8]) -> Bool { key.count >= 8 && Self.start(of: key) <= start }
+        var removed: [(key: [UInt8], start: Int64, value: Value)] = []
+        for entry in try bytes.all() where closed(entry.key) {
+            let value = try cache?.cachedValue(entry.key).flatMap { $0 } ?? valueSerde.deserialize(entry.value)
+            removed.append((Array(entry.key.dropLast(8)), Self.start(of: entry.key), value))
+        }
+        guard !removed.isEmpty else { return [] }
+        removed.sort { $0.start != $1.start ? $0.start < $1.start : compareKeyBytes($0.key, $1.key) < 0 }
+        let windows = try removed.map { (try keySerde.deserialize($0.key), $0.start, $0.value) }
+        cache?.forget(where: closed)
+        _ = try bytes.deleteAll(where: closed)
+        return windows
     }
 
     /// An estimate of the number of entries.

@@ -7,14 +7,14 @@ final class KStreamAggregate<Key, Value, Aggregate>: Processor {
     @usableFromInline typealias KeyOut = Key
     @usableFromInline typealias ValueOut = Aggregate?
     @usableFromInline let storeName: String
-    /// The new aggregate from the key, the record's value and the old aggregate (`nil` for
-    /// the key's first record).
-    @usableFromInline let fold: @Sendable (Key, Value, Aggregate?) throws -> Aggregate
+    /// Changes the key's aggregate (`nil` before the key's first record) with the key and the
+    /// record's value.
+    @usableFromInline let fold: @Sendable (Key, Value, inout Aggregate?) throws -> Void
     // Set once at initialize; the processor is confined to its task.
     @exclusivity(unchecked) @usableFromInline var context: ProcessorContext<Key, Aggregate?>!
     @exclusivity(unchecked) @usableFromInline var store: KeyValueStore<Key, Aggregate>!
 
-    @inlinable init(store: String, _ fold: @escaping @Sendable (Key, Value, Aggregate?) throws -> Aggregate) {
+    @inlinable init(store: String, _ fold: @escaping @Sendable (Key, Value, inout Aggregate?) throws -> Void) {
         storeName = store
         self.fold = fold
     }
@@ -25,12 +25,11 @@ final class KStreamAggregate<Key, Value, Aggregate>: Processor {
     }
 
     @inlinable func process(_ record: Record<Key, Value>) throws {
-        let new = try store.update(record.key) { aggregate in
-            let new = try fold(record.key, record.value, aggregate)
-            aggregate = new
-            return new
+        let new = try store.update(record.key, inPlace: true) { aggregate in
+            try fold(record.key, record.value, &aggregate)
+            return aggregate
         }
-        try context.forward(record.withValue(Optional(new)))
+        try context.forward(record.withValue(new))
     }
 }
 
