@@ -217,13 +217,10 @@ extension ZMartTopology {
         masked.map(named: "by-zip") { _, purchase in (purchase.zipCode, ItemSale(item: purchase.itemPurchased, quantity: purchase.quantity)) }
             .groupByKey(Grouped("purchases-by-zip", key: .string, value: .json(ItemSale.self)))
             .windowedBy(.ofSize(hour, grace: grace))
-            .aggregate(named: "item-sales", initializer: { ItemSales() }, materialized("item-sales", .json(ItemSales.self))) {
-                _, sale, sales in
-                var sales = sales
-                sales.units[sale.item, default: 0] += sale.quantity
-                return sales
+            .emitStrategy(.onWindowClose)
+            .aggregate(named: "item-sales", into: { ItemSales() }, materialized("item-sales", .json(ItemSales.self))) {
+                _, sale, sales in sales.units[sale.item, default: 0] += sale.quantity
             }
-            .suppress(untilWindowCloses: Suppressed("final-item-sales", key: .string, value: .json(ItemSales.self)))
             .toStream()
             .map(named: "top-five") { window, sales in
                 (window.key, sales.map { TopSellers(zipCode: window.key, windowStart: window.start, items: $0.top(5)) })
