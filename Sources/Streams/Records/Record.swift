@@ -21,7 +21,11 @@ public struct Record<Key, Value> {
     /// The record's headers.
     public let headers: Headers
     /// The source topic, partition and offset, where known.
-    public let metadata: RecordMetadata?
+    @inlinable public var metadata: RecordMetadata? { _metadata.isAbsent ? nil : _metadata }
+    /// ``metadata``, or ``RecordMetadata/absent``: not optional, because copying an optional
+    /// `RecordMetadata` (every record passed from node to node) went through the generic
+    /// `Optional` value witness, about 100 instructions, where this is one retain.
+    @usableFromInline let _metadata: RecordMetadata
 
     /// Creates a record.
     /// - Parameters:
@@ -39,40 +43,49 @@ public struct Record<Key, Value> {
         self.value = value
         self._timestamp = timestamp
         self.headers = headers
-        self.metadata = metadata
+        self._metadata = metadata ?? .absent
+    }
+
+    @inlinable
+    init(key: Key, value: Value, timestamp: Int64, headers: Headers, storedMetadata: RecordMetadata) {
+        self.key = key
+        self.value = value
+        self._timestamp = timestamp
+        self.headers = headers
+        self._metadata = storedMetadata
     }
 
     /// A copy of this record with another key (of any type).
     @inlinable
     public func withKey<NewKey>(_ key: NewKey) -> Record<NewKey, Value> {
         Record<NewKey, Value>(
-            key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata)
+            key: key, value: value, timestamp: timestamp, headers: headers, storedMetadata: _metadata)
     }
 
     /// A copy of this record with another value (of any type).
     @inlinable
     public func withValue<NewValue>(_ value: NewValue) -> Record<Key, NewValue> {
         Record<Key, NewValue>(
-            key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata)
+            key: key, value: value, timestamp: timestamp, headers: headers, storedMetadata: _metadata)
     }
 
     /// A copy of this record with another key and value.
     @inlinable
     public func with<NewKey, NewValue>(key: NewKey, value: NewValue) -> Record<NewKey, NewValue> {
         Record<NewKey, NewValue>(
-            key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata)
+            key: key, value: value, timestamp: timestamp, headers: headers, storedMetadata: _metadata)
     }
 
     /// A copy of this record with another timestamp.
     @inlinable
     public func withTimestamp(_ timestamp: Int64) -> Record {
-        Record(key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata)
+        Record(key: key, value: value, timestamp: timestamp, headers: headers, storedMetadata: _metadata)
     }
 
     /// A copy of this record with other headers.
     @inlinable
     public func withHeaders(_ headers: Headers) -> Record {
-        Record(key: key, value: value, timestamp: timestamp, headers: headers, metadata: metadata)
+        Record(key: key, value: value, timestamp: timestamp, headers: headers, storedMetadata: _metadata)
     }
 }
 

@@ -10,11 +10,18 @@ public struct RecordMetadata: Sendable, Hashable, CustomStringConvertible {
     public let offset: Int64
 
     /// Creates record metadata.
+    @inlinable
     public init(topic: TopicName, partition: Int32, offset: Int64) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
     }
+
+    /// What a record without metadata stores (no topic is named "").
+    @inlinable static var absent: RecordMetadata { RecordMetadata(topic: TopicName(""), partition: .min, offset: .min) }
+
+    /// Whether this is ``absent``.
+    @inlinable var isAbsent: Bool { partition == .min && topic.rawValue.isEmpty }
 
     /// `topic-partition@offset`, e.g. `transactions-3@1042`.
     public var description: String { "\(topic.rawValue)-\(partition)@\(offset)" }

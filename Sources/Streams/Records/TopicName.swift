@@ -14,7 +14,7 @@ public struct TopicName: Hashable, Sendable, Comparable, ExpressibleByStringLite
 
     /// Creates a topic name.
     /// - Parameter rawValue: The name as Kafka knows it.
-    public init(_ rawValue: String) { self.rawValue = rawValue }
+    @inlinable public init(_ rawValue: String) { self.rawValue = rawValue }
 
     /// Creates a topic name from a string literal.
     public init(stringLiteral value: String) { self.rawValue = value }
