@@ -196,6 +196,27 @@ struct TypedStoreConformanceTests {
     }
 
     @Test(arguments: TypedStoreCase.all)
+    func windowStoreRemovesAndReturnsClosedWindowsOldestFirstThenByKey(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            for key in ["b", "a", "ab"] {
+                for start in stride(from: Int64(0), through: 3000, by: 1000) { try store.put(key, start + 1, windowStart: start) }
+            }
+            // Some windows flushed, then changed again in the cache: the latest values come out.
+            try store.flush()
+            try store.put("a", 100, windowStart: 1000)
+            try store.put("b", nil, windowStart: 0)
+            let removed = try store.removeWindows(startingAtOrBefore: 1000)
+            #expect(removed.map { "\($0.key)@\($0.start)=\($0.value)" } == ["a@0=1", "ab@0=1", "a@1000=100", "ab@1000=1001", "b@1000=1001"])
+            #expect(try store.removeWindows(startingAtOrBefore: 1000).isEmpty)
+            #expect(try store.fetch("a", windowStart: 1000) == nil)
+            try store.flush()
+            let reread = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64)
+            #expect(Set(try reread.all().map { "\($0.key)@\($0.start)" }) == ["a@2000", "a@3000", "ab@2000", "ab@3000", "b@2000", "b@3000"])
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
     func windowStoreFlushWritesEveryCachedWindowToTheEngine(_ test: TypedStoreCase) throws {
         try withStore(test.engine) { bytes in
             let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)

@@ -77,12 +77,12 @@ struct EmitStrategyTests {
         #expect(emitted == (try run(suppressed: true)))
     }
 
-    /// Runs the emit-on-close count over what `clicks` holds now and closes the instance;
-    /// returns the final counts it wrote.
-    func runOnce(_ cluster: InMemoryCluster) throws -> [String] {
+    /// Runs the final counts (emitted on close, or suppressed) over what `clicks` holds now,
+    /// on one partition, and closes the instance; returns the final counts it wrote.
+    func runOnce(_ cluster: InMemoryCluster, suppressed: Bool) throws -> [String] {
         let before = try cluster.recordCount(of: "final-counts")
         let streams = try InMemoryStreams(
-            topology: try Self.finalCounts(suppressed: false), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+            topology: try Self.finalCounts(suppressed: suppressed), cluster: cluster, config: StreamsConfig(applicationId: "app"))
         try streams.start()
         try streams.runUntilIdle()
         try streams.close()
@@ -90,7 +90,8 @@ struct EmitStrategyTests {
             .dropFirst(Int(before)).map { "\($0.key.key)@\($0.key.start)=\($0.value.map(String.init) ?? "nil")" }
     }
 
-    @Test func aRestartedInstanceForwardsTheWindowsItHeldAndNotThoseItForwarded() throws {
+    @Test(arguments: [false, true])
+    func aRestartedInstanceForwardsTheWindowsItHeldAndNotThoseItForwarded(suppressed: Bool) throws {
         let cluster = InMemoryCluster()
         for topic: TopicName in ["clicks", "final-counts"] { try cluster.createTopic(topic, partitions: 1) }
         func click(_ key: String, at time: Int64) throws {
@@ -98,12 +99,16 @@ struct EmitStrategyTests {
         }
         for time in [10, 20, 30] as [Int64] { try click("a", at: time) }
         try click("b", at: 300)
-        #expect(try runOnce(cluster).isEmpty)
-        // Stream time 1100 closes [0, 1000): the counts restored from the changelog come out.
+        #expect(try runOnce(cluster, suppressed: suppressed).isEmpty)
+        // One commit, at the close: each held window reached the changelog of what holds it
+        // (the suppression buffer, or the window store) once, with its latest count.
+        #expect(try cluster.recordCount(of: suppressed ? "app-final-store-changelog" : "app-counts-changelog") == 2)
+
+        // Stream time 1100 closes [0, 1000): the counts held before the restart come out.
         try click("a", at: 1100)
-        #expect(Set(try runOnce(cluster)) == ["a@0=3", "b@0=1"])
-        // Forwarded windows left the store (tombstones in its changelog): not repeated.
+        #expect(Set(try runOnce(cluster, suppressed: suppressed)) == ["a@0=3", "b@0=1"])
+        // Forwarded windows leave the buffer or the store as tombstones: not repeated.
         try click("a", at: 2200)
-        #expect(try runOnce(cluster) == ["a@1000=1"])
+        #expect(try runOnce(cluster, suppressed: suppressed) == ["a@1000=1"])
     }
 }

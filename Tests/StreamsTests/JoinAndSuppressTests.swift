@@ -75,48 +75,6 @@ struct JoinAndSuppressTests {
         #expect(Set(try read()) == ["a@1000=1", "b@1000=1"])
     }
 
-    /// Runs a suppressed hourly-style count (1 s windows, 100 ms grace) over what `clicks`
-    /// holds now, on one partition, and closes the instance; returns the final counts it wrote.
-    func runSuppressedCountOnce(_ cluster: InMemoryCluster) throws -> [String] {
-        let builder = StreamsBuilder()
-        builder.stream("clicks", Consumed(key: .string, value: .string))
-            .groupByKey()
-            .windowedBy(TimeWindows.ofSize(.milliseconds(1000), grace: .milliseconds(100)))
-            .count(Materialized("counts", key: .string, value: .int64))
-            .suppress(untilWindowCloses: Suppressed("final", key: .string, value: .int64))
-            .toStream()
-            .to("final-counts", Produced(key: .windowed(.string, windowSize: .milliseconds(1000)), value: Self.optionalLong))
-        let before = try cluster.recordCount(of: "final-counts")
-        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
-        try streams.start()
-        try streams.runUntilIdle()
-        try streams.close()
-        return try cluster.read(
-            topic: "final-counts", key: .windowed(.string, windowSize: .milliseconds(1000)), value: Self.optionalLong
-        ).dropFirst(Int(before)).map { "\($0.key.key)@\($0.key.start)=\($0.value.map(String.init) ?? "nil")" }
-    }
-
-    @Test func aRestartedSuppressionForwardsTheWindowsItHeldBeforeTheRestart() throws {
-        let cluster = InMemoryCluster()
-        for topic: TopicName in ["clicks", "final-counts"] { try cluster.createTopic(topic, partitions: 1) }
-        func click(_ key: String, at time: Int64) throws {
-            try cluster.send(Record(key: key, value: "x", timestamp: time), to: "clicks", key: .string, value: .string)
-        }
-        for time in [10, 20, 30] as [Int64] { try click("a", at: time) }
-        try click("b", at: 300)
-        #expect(try runSuppressedCountOnce(cluster).isEmpty)
-        // One commit, at the close: each held window reached the buffer's changelog once,
-        // with its latest count, however often it changed before.
-        #expect(try cluster.recordCount(of: "app-final-store-changelog") == 2)
-
-        // Stream time 1100 closes [0, 1000): the counts held before the restart come out.
-        try click("a", at: 1100)
-        #expect(Set(try runSuppressedCountOnce(cluster)) == ["a@0=3", "b@0=1"])
-        // Forwarded windows leave the buffer as tombstones, so a third run does not repeat them.
-        try click("a", at: 2200)
-        #expect(try runSuppressedCountOnce(cluster) == ["a@1000=1"])
-    }
-
     @Test func suppressingATableThatIsNotWindowedFailsTheBuild() throws {
         let builder = StreamsBuilder()
         // A table of windowed keys read from a topic is not a windowed aggregation: no windows

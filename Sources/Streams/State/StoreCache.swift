@@ -239,6 +239,12 @@ final class StoreCache<Value> {
         }
     }
 
+    /// Whether some entry not yet written to the store has a key that matches.
+    @inlinable
+    func hasDirtyEntry(where matches: ([UInt8]) -> Bool) -> Bool {
+        dirtyOrder.contains { $0.dirty && matches($0.key) }
+    }
+
     /// Forgets the clean entries whose key matches (the store deleted them).
     @usableFromInline
     func forget(where matches: ([UInt8]) -> Bool) {

@@ -127,8 +127,10 @@ public final class WindowStore<Key, Value>: StateStore {
     /// then by the bytes of their keys: what a windowed aggregation that emits on window close forwards.
     /// Values still cached are returned as cached, without a deserialization.
     public func removeWindows(startingAtOrBefore start: Int64) throws -> [(key: Key, start: Int64, value: Value)] {
-        try writeCachedEntries()
         func closed(_ key: [UInt8]) -> Bool { key.count >= 8 && Self.start(of: key) <= start }
+        // The store underneath then holds every window removed; the cache, only the same
+        // values (or windows that stay).
+        if cache?.hasDirtyEntry(where: closed) == true { try writeCachedEntries() }
         var removed: [(key: [UInt8], start: Int64, value: Value)] = []
         for entry in try bytes.all() where closed(entry.key) {
             let value = try cache?.cachedValue(entry.key).flatMap { $0 } ?? valueSerde.deserialize(entry.value)
