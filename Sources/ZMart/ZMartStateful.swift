@@ -262,12 +262,13 @@ final class FraudDetector: Processor {
         let activity = record.value
         let card = record.key + " " + activity.card
         let use = CardUse(zipCode: activity.zipCode, time: now)
-        let other = try uses.update(card) { stored -> CardUse? in
-            var recent = stored ?? []
-            recent.removeAll { abs(now - $0.time) > window }
-            let other = recent.first { $0.zipCode != activity.zipCode }
-            recent.append(use)
-            stored = recent
+        // In place: the cached uses are changed where they are, not copied first (nothing
+        // here throws).
+        let other = try uses.update(card, inPlace: true) { recent -> CardUse? in
+            if recent == nil { recent = [] }
+            recent!.removeAll { abs(now - $0.time) > window }
+            let other = recent!.first { $0.zipCode != activity.zipCode }
+            recent!.append(use)
             return other
         }
         if let other {

@@ -108,6 +108,40 @@ struct TypedStoreConformanceTests {
     // MARK: Window stores
 
     @Test(arguments: TypedStoreCase.all)
+    func keyValueStoreInPlaceUpdatesGrowACollectionAndKeepWhatAThrowingBodyLeft(_ test: TypedStoreCase) throws {
+        struct Refused: Error {}
+        try withStore(test.engine) { bytes in
+            let store = KeyValueStore(bytes, key: Serde<String>.string, value: .json([Int].self), cacheCapacity: test.cacheCapacity)
+            for (key, value) in [("a", 1), ("b", 10), ("a", 2), ("a", 3)] {
+                let before = try store.update(key, inPlace: true) { list -> Int in
+                    if list == nil { list = [] }
+                    list!.append(value)
+                    return list!.count - 1
+                }
+                #expect(before == (key == "a" ? value - 1 : 0))
+            }
+            #expect(try store.get("a") == [1, 2, 3])
+            // A value read earlier is a copy: changing the stored one in place leaves it be.
+            let read = try store.get("b")
+            try store.update("b", inPlace: true) { $0!.append(20) }
+            #expect(read == [10])
+            #expect(try store.get("b") == [10, 20])
+            // A throwing body: a cached value keeps what it left (inout); a store without a
+            // cache writes nothing.
+            #expect(throws: Refused.self) {
+                try store.update("b", inPlace: true) { list in
+                    list!.append(30)
+                    throw Refused()
+                }
+            }
+            #expect(try store.get("b") == (test.cacheCapacity == nil ? [10, 20] : [10, 20, 30]))
+            try store.update("a", inPlace: true) { $0 = nil }
+            try store.flush()
+            #expect(try store.all().map(\.key) == ["b"])
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
     func windowStoreKeepsOneValuePerKeyAndWindowStart(_ test: TypedStoreCase) throws {
         try withStore(test.engine) { bytes in
             let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<String>.string, cacheCapacity: test.cacheCapacity)

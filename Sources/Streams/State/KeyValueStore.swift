@@ -76,11 +76,32 @@ public final class KeyValueStore<Key, Value>: StateStore {
         try update(key, inPlace: false, body)
     }
 
-    /// ``update(_:_:)``; with `inPlace`, a cached value is changed where it is, without a
-    /// copy, and if `body` throws the cache keeps what it left (an aggregation's error stops
-    /// the task, whose uncommitted cache is then discarded).
+    /// ``update(_:_:)``, optionally changing a cached value where it is.
+    ///
+    /// With `inPlace`, `body` gets the cached value itself rather than a copy, so a
+    /// collection held nowhere else grows without being copied first (the DSL's
+    /// `aggregate(into:)` uses it):
+    ///
+    /// ```swift
+    /// try uses.update(card, inPlace: true) { uses in
+    ///     if uses == nil { uses = [] }
+    ///     uses!.append(use)
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - key: The key.
+    ///   - inPlace: Whether `body` changes the cached value where it is. If it then throws,
+    ///     the cache keeps what it left, as an `inout` argument does: use it where a throw
+    ///     stops the task (whose uncommitted cache is then discarded), as a processor's
+    ///     error does. `false` is ``update(_:_:)``. A store without a cache changes a copy
+    ///     either way.
+    ///   - body: Receives the current value (`nil` if there is none) and changes it; the value
+    ///     it leaves is written (`nil` deletes the key).
+    /// - Returns: What `body` returns.
+    /// - Throws: ``StreamsError`` if the key or value cannot be (de)serialized or the store
+    ///   fails, or what `body` throws.
     @inlinable
-    func update<Result>(_ key: Key, inPlace: Bool, _ body: (inout Value?) throws -> Result) throws -> Result {
+    public func update<Result>(_ key: Key, inPlace: Bool, _ body: (inout Value?) throws -> Result) throws -> Result {
         let keyBytes = try lookupKey(key)
         guard let cache else {
             var value = try bytes.get(keyBytes).map(deserializeValue)

@@ -67,9 +67,10 @@ public final class WindowStore<Key, Value>: StateStore {
         try update(key, windowStart: start, inPlace: false, body)
     }
 
-    /// ``update(_:windowStart:_:)``; with `inPlace`, as ``KeyValueStore/update(_:inPlace:_:)``.
+    /// ``update(_:windowStart:_:)``, optionally changing a cached value where it is, as
+    /// ``KeyValueStore/update(_:inPlace:_:)`` does.
     @inlinable
-    func update<Result>(
+    public func update<Result>(
         _ key: Key, windowStart start: Int64, inPlace: Bool, _ body: (inout Value?) throws -> Result
     ) throws -> Result {
         let stored = try storeKey(of: key, start)
