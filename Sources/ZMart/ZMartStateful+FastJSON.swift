@@ -194,7 +194,6 @@ extension CustomerActivity: FastJSONCodable {
     /// Writes the activity as one JSON object.
     public func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
         writer.beginObject()
-        writer.field("customerId", customerId)
         try writer.field("purchaseTotal", purchaseTotal)
         writer.field("rewardPoints", rewardPoints)
         writer.field("card", card)
@@ -204,14 +203,12 @@ extension CustomerActivity: FastJSONCodable {
 
     /// Reads an activity from one JSON object; unknown members are skipped.
     public init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
-        var customerId: String?
         var purchaseTotal: Double?
         var rewardPoints: Int?
         var card: String?
         var zipCode: String?
         try reader.readObject { (key, reader) throws(JSONCodingError) in
             switch key {
-            case "customerId": customerId = try reader.readString()
             case "purchaseTotal": purchaseTotal = try reader.readDouble()
             case "rewardPoints": rewardPoints = try reader.readInt()
             case "card": card = try reader.readString()
@@ -219,13 +216,11 @@ extension CustomerActivity: FastJSONCodable {
             default: try reader.skipValue()
             }
         }
-        guard let customerId else { throw reader.missing("customerId") }
         guard let purchaseTotal else { throw reader.missing("purchaseTotal") }
         guard let rewardPoints else { throw reader.missing("rewardPoints") }
         guard let card else { throw reader.missing("card") }
         guard let zipCode else { throw reader.missing("zipCode") }
-        self.init(
-            customerId: customerId, purchaseTotal: purchaseTotal, rewardPoints: rewardPoints, card: card, zipCode: zipCode)
+        self.init(purchaseTotal: purchaseTotal, rewardPoints: rewardPoints, card: card, zipCode: zipCode)
     }
 }
 

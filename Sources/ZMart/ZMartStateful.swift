@@ -94,11 +94,10 @@ public struct FraudAlert: Codable, Equatable, Hashable, Sendable {
 }
 
 /// What the customer branch of stateful ZMart needs of one masked purchase: its reward and
-/// where its (masked) card was used. Repartitioned by customer instead of the whole purchase,
-/// so the repartition topic carries a fraction of the bytes to write and read back.
+/// where its (masked) card was used. Repartitioned by customer (the record key, so the
+/// customer id is not repeated here) instead of the whole purchase, so the repartition topic
+/// carries a fraction of the bytes to write and read back.
 public struct CustomerActivity: Codable, Equatable, Sendable {
-    /// The customer.
-    public var customerId: String
     /// The purchase's total (quantity × price).
     public var purchaseTotal: Double
     /// The purchase's reward points.
@@ -109,8 +108,7 @@ public struct CustomerActivity: Codable, Equatable, Sendable {
     public var zipCode: String
 
     /// Creates an activity.
-    public init(customerId: String, purchaseTotal: Double, rewardPoints: Int, card: String, zipCode: String) {
-        self.customerId = customerId
+    public init(purchaseTotal: Double, rewardPoints: Int, card: String, zipCode: String) {
         self.purchaseTotal = purchaseTotal
         self.rewardPoints = rewardPoints
         self.card = card
@@ -121,8 +119,8 @@ public struct CustomerActivity: Codable, Equatable, Sendable {
     public init(purchase: Purchase) {
         let reward = RewardAccumulator(purchase: purchase)
         self.init(
-            customerId: purchase.customerId, purchaseTotal: reward.purchaseTotal, rewardPoints: reward.rewardPoints,
-            card: purchase.creditCardNumber, zipCode: purchase.zipCode)
+            purchaseTotal: reward.purchaseTotal, rewardPoints: reward.rewardPoints, card: purchase.creditCardNumber,
+            zipCode: purchase.zipCode)
     }
 }
 
@@ -276,7 +274,7 @@ final class FraudDetector: Processor {
             try context.forward(
                 record.withKey(card).withValue(
                     FraudAlert(
-                        customerId: activity.customerId, card: activity.card, firstZip: first.zipCode,
+                        customerId: record.key, card: activity.card, firstZip: first.zipCode,
                         firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))
         }
     }

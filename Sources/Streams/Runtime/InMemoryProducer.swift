@@ -36,16 +36,27 @@ public final class InMemoryProducer: RecordCollector {
     /// - Parameter cluster: The cluster it writes to.
     public init(cluster: InMemoryCluster) { self.cluster = cluster }
 
-    /// The few topics written most, searched before the dictionary: a linear scan over a
-    /// handful of names beats hashing a string per record.
-    @exclusivity(unchecked) private var recent: [(topic: TopicName, buffer: TopicBuffer)] = []
+    /// The first topics written, searched before the dictionary: a linear scan over a few
+    /// names beats hashing a string per record. Sixteen, so that an application's outputs,
+    /// repartition topics and changelogs all fit (stateful ZMart writes ten). Their byte
+    /// counts are kept apart, so a scan compares integers until the length matches.
+    @exclusivity(unchecked) private var recentLengths: [Int] = []
+    @exclusivity(unchecked) private var recentTopics: [TopicName] = []
+    @exclusivity(unchecked) private var recentBuffers: [TopicBuffer] = []
 
     private func buffer(for topic: TopicName) throws -> TopicBuffer {
-        for index in recent.indices where recent[index].topic == topic { return recent[index].buffer }
+        let length = topic.rawValue.utf8.count
+        for index in recentLengths.indices where recentLengths[index] == length {
+            if recentTopics[index].rawValue == topic.rawValue { return recentBuffers[index] }
+        }
         if let buffer = buffers[topic] { return buffer }
         let buffer = TopicBuffer(partitionCount: try cluster.partitionCount(of: topic))
         buffers[topic] = buffer
-        if recent.count < 8 { recent.append((topic, buffer)) }
+        if recentTopics.count < 16 {
+            recentLengths.append(length)
+            recentTopics.append(topic)
+            recentBuffers.append(buffer)
+        }
         return buffer
     }
 
