@@ -32,11 +32,17 @@ public struct TimeWindows: Sendable, Hashable {
         return TimeWindows(sizeMillis: sizeMillis, advanceMillis: advance.milliseconds, graceMillis: graceMillis)
     }
 
+    /// The latest window start at or before `time` (starts are multiples of the advance,
+    /// counted from the epoch).
+    @inlinable
+    func latestStart(atOrBefore time: Int64) -> Int64 {
+        time - ((time % advanceMillis) + advanceMillis) % advanceMillis
+    }
+
     /// The starts of the windows that contain `timestamp`, oldest first.
     @inlinable
     public func windowStarts(containing timestamp: Int64) -> [Int64] {
-        // The latest start at or before the timestamp, aligned to the epoch.
-        var start = timestamp - ((timestamp % advanceMillis) + advanceMillis) % advanceMillis
+        var start = latestStart(atOrBefore: timestamp)
         var starts: [Int64] = []
         while start > timestamp - sizeMillis {
             if start >= 0 { starts.append(start) }

@@ -39,11 +39,7 @@ public struct Record<Key, Value> {
         key: Key, value: Value, timestamp: Int64, headers: Headers = Headers(),
         metadata: RecordMetadata? = nil
     ) {
-        self.key = key
-        self.value = value
-        self._timestamp = timestamp
-        self.headers = headers
-        self._metadata = metadata ?? .absent
+        self.init(key: key, value: value, timestamp: timestamp, headers: headers, storedMetadata: metadata ?? .absent)
     }
 
     @inlinable

@@ -118,10 +118,9 @@ public final class WindowStore<Key, Value>: StateStore {
     /// - Returns: How many entries were deleted.
     @discardableResult
     public func deleteWindows(before start: Int64) throws -> Int {
-        try writeCachedEntries()
-        // Written back, the deleted windows' entries are clean: forget them.
-        cache?.forget { Self.start(of: $0) < start }
-        return try bytes.deleteAll { $0.count >= 8 && Self.start(of: $0) < start }
+        let deleted = { (key: [UInt8]) in key.count >= 8 && Self.start(of: key) < start }
+        try writeBackIfDirty(deleted)
+        return try deleteWrittenBack(deleted)
     }
 
     /// Removes the windows that start at or before `start` and returns them, oldest first and
@@ -129,9 +128,7 @@ public final class WindowStore<Key, Value>: StateStore {
     /// Values still cached are returned as cached, without a deserialization.
     public func removeWindows(startingAtOrBefore start: Int64) throws -> [(key: Key, start: Int64, value: Value)] {
         func closed(_ key: [UInt8]) -> Bool { key.count >= 8 && Self.start(of: key) <= start }
-        // The store underneath then holds every window removed; the cache, only the same
-        // values (or windows that stay).
-        if cache?.hasDirtyEntry(where: closed) == true { try writeCachedEntries() }
+        try writeBackIfDirty(closed)
         var removed: [(key: [UInt8], start: Int64, value: Value)] = []
         for entry in try bytes.all() where closed(entry.key) {
             let value = try cache?.cachedValue(entry.key).flatMap { $0 } ?? valueSerde.deserialize(entry.value)
@@ -140,9 +137,22 @@ public final class WindowStore<Key, Value>: StateStore {
         guard !removed.isEmpty else { return [] }
         removed.sort { $0.start != $1.start ? $0.start < $1.start : compareKeyBytes($0.key, $1.key) < 0 }
         let windows = try removed.map { (try keySerde.deserialize($0.key), $0.start, $0.value) }
-        cache?.forget(where: closed)
-        _ = try bytes.deleteAll(where: closed)
+        _ = try deleteWrittenBack(closed)
         return windows
+    }
+
+    /// Writes the cache back if some window about to be deleted is dirty in it: the store
+    /// underneath then holds every such window, and the cache only the same values (or
+    /// windows that stay). Otherwise a deleted window's unwritten change would outlive it.
+    func writeBackIfDirty(_ deleted: ([UInt8]) -> Bool) throws {
+        if cache?.hasDirtyEntry(where: deleted) == true { try writeCachedEntries() }
+    }
+
+    /// Deletes the windows whose keys match, after ``writeBackIfDirty(_:)``: their cache
+    /// entries are clean, so they are forgotten.
+    func deleteWrittenBack(_ deleted: ([UInt8]) -> Bool) throws -> Int {
+        cache?.forget(where: deleted)
+        return try bytes.deleteAll(where: deleted)
     }
 
     /// An estimate of the number of entries.

@@ -46,15 +46,15 @@ final class KStreamWindowAggregate<Key, Value, Aggregate>: Processor {
             // Closed once stream time reaches its end plus the grace period.
             guard end + windows.graceMillis > streamTime else { continue }
             open = true
-            if emitOnClose {
-                try store.update(record.key, windowStart: start, inPlace: true) { try fold(record.key, record.value, &$0) }
-                continue
-            }
             let new = try store.update(record.key, windowStart: start, inPlace: true) { aggregate in
                 try fold(record.key, record.value, &aggregate)
-                return aggregate
+                // Emitting on close, nothing is forwarded now (nor held, so the next update
+                // finds the aggregate unshared).
+                return emitOnClose ? nil : aggregate
             }
-            try context.forward(record.withKey(Windowed(key: record.key, start: start, end: end)).withValue(new))
+            if !emitOnClose {
+                try context.forward(record.withKey(Windowed(key: record.key, start: start, end: end)).withValue(new))
+            }
         }
         if !open { context.droppedLateRecord("its windows have closed", timestamp: record.timestamp, streamTime: streamTime) }
         if emitOnClose {
@@ -84,9 +84,7 @@ final class KStreamWindowAggregate<Key, Value, Aggregate>: Processor {
                 Record(key: Windowed(key: window.key, start: window.start, end: end), value: Optional(window.value), timestamp: max(timestamp, end - 1)))
         }
         // The next window to close is the first to end after `closeTime`.
-        let advance = windows.advanceMillis
-        let lastStart = closeTime - windows.sizeMillis
-        let nextStart = lastStart - ((lastStart % advance) + advance) % advance + advance
+        let nextStart = windows.latestStart(atOrBefore: closeTime - windows.sizeMillis) + windows.advanceMillis
         nextClose = nextStart + windows.sizeMillis
     }
 }
