@@ -74,9 +74,25 @@ final class StoreCache<Value> {
     /// Most entries held; past it, dirty entries are written and the cache starts again.
     @usableFromInline let capacity: Int
     // Confined to the task's thread: no run-time exclusivity checks on the per-record path.
-    /// The entries by key: an open-addressing table with linear probing, whose slots hold an
-    /// entry (owned, +1) or nothing. Its size is a power of two, at most three quarters full.
-    @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<Unmanaged<Entry>?>
+    /// One place of the table: an entry (owned, +1) or nothing, and the entry's hash. The hash
+    /// sits next to the reference so that a probe past other keys reads only the table, not
+    /// their entries: on a store of many keys each entry read is likely a cache miss.
+    @usableFromInline
+    struct Slot {
+        @usableFromInline var hash: Int
+        @usableFromInline var entry: Unmanaged<Entry>?
+
+        @inlinable init(hash: Int, entry: Unmanaged<Entry>?) {
+            self.hash = hash
+            self.entry = entry
+        }
+
+        @inlinable static var empty: Slot { Slot(hash: 0, entry: nil) }
+    }
+
+    /// The entries by key: an open-addressing table with linear probing. Its size is a power of
+    /// two, at most three quarters full.
+    @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<Slot>
     @exclusivity(unchecked) @usableFromInline var mask: Int
     /// How many entries the table holds.
     @exclusivity(unchecked) @usableFromInline var count = 0
@@ -97,19 +113,23 @@ final class StoreCache<Value> {
     }
 
     @usableFromInline
-    static func allocateSlots(_ size: Int) -> UnsafeMutablePointer<Unmanaged<Entry>?> {
-        let slots = UnsafeMutablePointer<Unmanaged<Entry>?>.allocate(capacity: size)
-        slots.initialize(repeating: nil, count: size)
+    static func allocateSlots(_ size: Int) -> UnsafeMutablePointer<Slot> {
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
+        slots.initialize(repeating: .empty, count: size)
         return slots
     }
 
-    /// The cached entry of `key`, or `nil`.
+    /// The cached entry of `key`, or `nil`. Only an entry whose hash matches is read, and
+    /// without retaining it: the table holds it for as long as this call.
     @inlinable
     func lookup(_ key: [UInt8], hash: Int, head: Head) -> Entry? {
         var index = hash & mask
-        while let slot = slots[index] {
-            let entry = slot.takeUnretainedValue()
-            if entry.matches(key, hash: hash, head: head) { return entry }
+        while let entry = slots[index].entry {
+            if slots[index].hash == hash,
+                entry._withUnsafeGuaranteedRef({ $0.matches(key, hash: hash, head: head) })
+            {
+                return entry.takeUnretainedValue()
+            }
             index = (index &+ 1) & mask
         }
         return nil
@@ -119,14 +139,14 @@ final class StoreCache<Value> {
     @inlinable
     func insert(_ entry: Entry) {
         if (count &+ 1) &* 4 > (mask &+ 1) &* 3 { grow() }
-        place(Unmanaged.passRetained(entry), hash: entry.hash)
+        place(Slot(hash: entry.hash, entry: Unmanaged.passRetained(entry)))
         count &+= 1
     }
 
     @inlinable
-    func place(_ slot: Unmanaged<Entry>, hash: Int) {
-        var index = hash & mask
-        while slots[index] != nil { index = (index &+ 1) & mask }
+    func place(_ slot: Slot) {
+        var index = slot.hash & mask
+        while slots[index].entry != nil { index = (index &+ 1) & mask }
         slots[index] = slot
     }
 
@@ -136,9 +156,7 @@ final class StoreCache<Value> {
         let oldSize = mask &+ 1
         mask = oldSize &* 2 &- 1
         slots = Self.allocateSlots(oldSize &* 2)
-        for index in 0..<oldSize {
-            if let slot = old[index] { place(slot, hash: slot.takeUnretainedValue().hash) }
-        }
+        for index in 0..<oldSize where old[index].entry != nil { place(old[index]) }
         old.deallocate()
     }
 
@@ -146,9 +164,9 @@ final class StoreCache<Value> {
     @usableFromInline
     func releaseAll() {
         for index in 0...mask {
-            if let slot = slots[index] {
-                slot.release()
-                slots[index] = nil
+            if let entry = slots[index].entry {
+                entry.release()
+                slots[index] = .empty
             }
         }
         count = 0
@@ -248,16 +266,17 @@ final class StoreCache<Value> {
     /// Forgets the clean entries whose key matches (the store deleted them).
     @usableFromInline
     func forget(where matches: ([UInt8]) -> Bool) {
-        var kept: [Unmanaged<Entry>] = []
+        var kept: [Slot] = []
         kept.reserveCapacity(count)
         for index in 0...mask {
-            guard let slot = slots[index] else { continue }
-            slots[index] = nil
-            let entry = slot.takeUnretainedValue()
-            if !entry.dirty && matches(entry.key) { slot.release() } else { kept.append(slot) }
+            let slot = slots[index]
+            guard let reference = slot.entry else { continue }
+            slots[index] = .empty
+            let entry = reference.takeUnretainedValue()
+            if !entry.dirty && matches(entry.key) { reference.release() } else { kept.append(slot) }
         }
         count = kept.count
-        for slot in kept { place(slot, hash: slot.takeUnretainedValue().hash) }
+        for slot in kept { place(slot) }
     }
 
     /// Forgets everything, written or not (the task is closed, or its state is discarded).
