@@ -5,7 +5,9 @@ import Synchronization
 ///
 /// The in-memory runtime, the test driver and the `zmart` demo read and write it. Every
 /// partition is an append-only log; an optional retention limit drops its oldest records, as
-/// Kafka's `retention.bytes` does, and readers that fall behind see the gap.
+/// Kafka's `retention.bytes` does, and readers that fall behind see the gap. A compacted
+/// topic (``CleanupPolicy/compact``, which the runtime gives stores' changelogs) also drops
+/// records that a later record of the same key replaced, keeping offsets as they were.
 ///
 /// ```swift
 /// let cluster = InMemoryCluster()
@@ -37,18 +39,36 @@ public final class InMemoryCluster: Sendable {
     ///   - partitions: Its number of partitions, at least 1.
     ///   - retentionBytes: Bytes kept per partition before the oldest records are dropped;
     ///     `nil` keeps everything.
-    /// - Throws: ``StreamsError`` if the topic exists or `partitions` is less than 1.
-    public func createTopic(_ name: TopicName, partitions: Int32 = 1, retentionBytes: Int? = nil) throws {
+    ///   - cleanupPolicy: Whether records a later record of the same key replaced are
+    ///     dropped (``CleanupPolicy/compact``), as for a changelog; ``CleanupPolicy/delete``
+    ///     (the default) keeps every record until retention drops it.
+    /// - Throws: ``StreamsError`` if the topic exists, `partitions` is less than 1, or the
+    ///   policy's minimum is not positive.
+    public func createTopic(
+        _ name: TopicName, partitions: Int32 = 1, retentionBytes: Int? = nil, cleanupPolicy: CleanupPolicy = .delete
+    ) throws {
         guard partitions >= 1 else {
             throw StreamsError(.invalidConfiguration, "topic \(name) needs at least one partition, not \(partitions)")
+        }
+        if let minDirtyBytes = cleanupPolicy.minDirtyBytes, minDirtyBytes < 1 {
+            throw StreamsError(
+                .invalidConfiguration, "topic \(name): compaction needs a positive minDirtyBytes, not \(minDirtyBytes)")
         }
         try state.withLock { state in
             guard state.topics[name] == nil else {
                 throw StreamsError(.invalidConfiguration, "topic \(name) already exists")
             }
             state.topics[name] = Topic(
-                partitions: (0..<partitions).map { _ in PartitionLog(retentionBytes: retentionBytes, pool: pool) })
+                partitions: (0..<partitions).map { _ in
+                    PartitionLog(retentionBytes: retentionBytes, cleanupPolicy: cleanupPolicy, pool: pool)
+                })
         }
+    }
+
+    /// The cleanup policy a topic was created with.
+    /// - Throws: ``StreamsError`` (``StreamsError/Code/unknownTopic``) if it does not exist.
+    public func cleanupPolicy(of topic: TopicName) throws -> CleanupPolicy {
+        try log(topic, 0).log.cleanupPolicy
     }
 
     /// Whether a topic exists.
@@ -331,4 +351,36 @@ public struct RecordView {
     public let timestamp: Int64
     /// The record's headers.
     public let headers: Headers
+}
+
+/// What a topic of an ``InMemoryCluster`` does with records that later ones replaced: Kafka's
+/// `cleanup.policy`.
+public struct CleanupPolicy: Sendable, Hashable, CustomStringConvertible {
+    /// With compaction, the bytes a partition must have taken since its last compaction
+    /// before the next; `nil` without.
+    public let minDirtyBytes: Int?
+
+    /// Every record stays until the topic's retention (if any) drops it.
+    public static let delete = CleanupPolicy(minDirtyBytes: nil)
+
+    /// Compaction as for a changelog (Kafka's `cleanup.policy=compact`), once a partition has
+    /// taken 1 MiB since its last compaction.
+    public static let compact = compact(minDirtyBytes: 1 << 20)
+
+    /// Compaction: once a partition has taken at least `minDirtyBytes` since its last
+    /// compaction, and they are at least half its bytes (Kafka's `min.cleanable.dirty.ratio`
+    /// of 0.5), the records behind the segment being written keep only each key's latest.
+    /// Offsets do not change; a reader passes over the gaps. A tombstone (a null value) is
+    /// kept through one compaction and dropped at the next.
+    public static func compact(minDirtyBytes: Int) -> CleanupPolicy {
+        CleanupPolicy(minDirtyBytes: minDirtyBytes)
+    }
+
+    private init(minDirtyBytes: Int?) {
+        self.minDirtyBytes = minDirtyBytes
+    }
+
+    public var description: String {
+        minDirtyBytes.map { "compact (at \($0) dirty bytes)" } ?? "delete"
+    }
 }

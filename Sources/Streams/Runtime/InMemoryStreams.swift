@@ -156,13 +156,17 @@ public final class InMemoryStreams {
 
     private func makeTasks() throws {
         let applicationId = config.applicationId
+        // Changelogs are compacted, as Kafka Streams creates them: the log of a store holds
+        // about its keys, however many writes it has seen.
+        let changelogs = Set(topology.stores.values.filter(\.loggingEnabled).map(\.changelogTopic))
         for topic in topology.internalTopics {
             let name = TopicName("\(applicationId)-\(topic.rawValue)")
             if !cluster.hasTopic(name) {
                 // Internal topics get as many partitions as the largest source topic.
                 let widest = try topology.sourceTopics.filter { !topology.internalTopics.contains($0) }
                     .map { try cluster.partitionCount(of: $0) }.max() ?? 1
-                try cluster.createTopic(name, partitions: widest)
+                try cluster.createTopic(
+                    name, partitions: widest, cleanupPolicy: changelogs.contains(topic) ? .compact : .delete)
             }
         }
         for topic in topology.sinkTopics(applicationId: applicationId) where !cluster.hasTopic(topic) {

@@ -27,6 +27,13 @@ final class LogSegment: @unchecked Sendable {
     @exclusivity(unchecked) var written = 0
     @exclusivity(unchecked) var usedBytes = 0
     var headers: [Int: Headers] = [:]
+    /// Each entry's offset, when compaction wrote the segment and its offsets have gaps;
+    /// allocated the first time, kept for reuse.
+    private var sparseOffsets: UnsafeMutablePointer<Int64>?
+    /// Whether compaction wrote the segment: its entries' offsets have gaps.
+    private(set) var isCompacted = false
+    /// For a compacted segment, the offset after the last record it stands for.
+    private var compactedEnd: Int64 = 0
 
     init(baseOffset: Int64, byteCapacity: Int, entryCapacity: Int) {
         self.baseOffset = baseOffset
@@ -39,6 +46,61 @@ final class LogSegment: @unchecked Sendable {
     deinit {
         bytes.deallocate()
         entries.deallocate()
+        sparseOffsets?.deallocate()
+    }
+
+    /// The offset after the last record the segment stands for: the next segment's first.
+    var endOffset: Int64 { isCompacted ? compactedEnd : baseOffset + Int64(written) }
+
+    /// The offset of the entry at `index`.
+    @inline(__always)
+    func offset(at index: Int) -> Int64 {
+        isCompacted ? sparseOffsets.unsafelyUnwrapped[index] : baseOffset + Int64(index)
+    }
+
+    /// The index of the first entry at or after `offset` (`written` if none).
+    func firstIndex(atOrAfter offset: Int64) -> Int {
+        guard isCompacted, let offsets = sparseOffsets else {
+            return Int(Swift.min(Swift.max(offset - baseOffset, 0), Int64(written)))
+        }
+        var low = 0
+        var high = written
+        while low < high {
+            let middle = (low &+ high) / 2
+            if offsets[middle] < offset { low = middle &+ 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Makes an empty segment the target of a compaction: entries appended with
+    /// ``appendCopy(of:in:offset:)`` keep their own offsets.
+    func startCompacted(at baseOffset: Int64) {
+        precondition(written == 0, "only an empty segment takes compacted records")
+        self.baseOffset = baseOffset
+        isCompacted = true
+        compactedEnd = baseOffset
+        if sparseOffsets == nil { sparseOffsets = .allocate(capacity: entryCapacity) }
+    }
+
+    /// Sets the offset after the last record a compacted segment stands for.
+    func endCompacted(at endOffset: Int64) {
+        compactedEnd = endOffset
+    }
+
+    /// Whether the entry at `index` of `source` fits.
+    func fits(entryAt index: Int, of source: LogSegment) -> Bool {
+        let entry = source.entries[index]
+        return fits(Swift.max(entry.keyLength, 0) &+ Swift.max(entry.valueLength, 0))
+    }
+
+    /// Copies the entry at `index` of `source` here, with its offset; the segment was started
+    /// with ``startCompacted(at:)`` and the entry ``fits(entryAt:of:)``.
+    func appendCopy(of index: Int, in source: LogSegment, offset: Int64) {
+        let entry = source.entries[index]
+        let headers = entry.hasHeaders ? source.headers[index] : nil
+        sparseOffsets.unsafelyUnwrapped[written] = offset
+        append(key: source.key(of: entry), value: source.value(of: entry), timestamp: entry.timestamp, headers: headers)
+        compactedEnd = offset + 1
     }
 
     /// Sets where the segment starts in its log; done once, under the log's lock, when the
@@ -53,6 +115,7 @@ final class LogSegment: @unchecked Sendable {
         written = 0
         usedBytes = 0
         headers.removeAll()
+        isCompacted = false
     }
 
     func fits(_ count: Int) -> Bool {
@@ -112,7 +175,9 @@ final class LogSegment: @unchecked Sendable {
     /// segment's own, in one copy of their bytes; the caller holds the partition lock.
     /// - Returns: `false`, appending nothing, if they do not all fit.
     func absorb(_ other: LogSegment) -> Bool {
-        guard written &+ other.written <= entryCapacity, usedBytes &+ other.usedBytes <= byteCapacity else {
+        guard !isCompacted, !other.isCompacted, written &+ other.written <= entryCapacity,
+            usedBytes &+ other.usedBytes <= byteCapacity
+        else {
             return false
         }
         let shift = usedBytes

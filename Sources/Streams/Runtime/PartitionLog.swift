@@ -1,21 +1,27 @@
 import Synchronization
 
 /// One partition of an in-memory topic: an append-only log of records with offsets, a
-/// start offset that retention moves forward, and an end offset.
+/// start offset that retention moves forward, and an end offset. A compacted log (Kafka's
+/// `cleanup.policy=compact`) also drops records that a later record of the same key
+/// replaced, keeping the offsets of those it keeps.
 final class PartitionLog: Sendable {
     struct State {
         var segments: [LogSegment] = []
         var startOffset: Int64 = 0
         var endOffset: Int64 = 0
         var retainedBytes = 0
+        /// Bytes of the segments the last compaction wrote.
+        var cleanBytes = 0
     }
 
     let retentionBytes: Int?
+    let cleanupPolicy: CleanupPolicy
     private let pool: SegmentPool
     private let state = Mutex(State())
 
-    init(retentionBytes: Int?, pool: SegmentPool) {
+    init(retentionBytes: Int?, cleanupPolicy: CleanupPolicy = .delete, pool: SegmentPool) {
         self.retentionBytes = retentionBytes
+        self.cleanupPolicy = cleanupPolicy
         self.pool = pool
     }
 
@@ -40,6 +46,7 @@ final class PartitionLog: Sendable {
             let offset = state.endOffset
             state.endOffset += 1
             applyRetention(&state)
+            compactIfDirty(&state)
             return offset
         }
     }
@@ -65,6 +72,7 @@ final class PartitionLog: Sendable {
                 state.retainedBytes += usedBytes
             }
             applyRetention(&state)
+            compactIfDirty(&state)
             return copied
         }
     }
@@ -84,7 +92,7 @@ final class PartitionLog: Sendable {
             let target = min(offset, state.endOffset)
             guard target > state.startOffset else { return }
             state.startOffset = target
-            while let first = state.segments.first, first.baseOffset + Int64(first.written) <= target {
+            while let first = state.segments.first, first.endOffset <= target {
                 dropFirstSegment(&state)
             }
             state.startOffset = target
@@ -94,8 +102,83 @@ final class PartitionLog: Sendable {
     private func dropFirstSegment(_ state: inout State) {
         var dropped = state.segments.removeFirst()
         state.retainedBytes -= dropped.usedBytes
-        state.startOffset = max(state.startOffset, dropped.baseOffset + Int64(dropped.written))
+        if dropped.isCompacted { state.cleanBytes -= dropped.usedBytes }
+        state.startOffset = max(state.startOffset, dropped.endOffset)
         pool.recycle(&dropped)
+    }
+
+    /// Compacts once the bytes behind the segment being written that no compaction has seen
+    /// are at least the policy's minimum and half of all the bytes behind it (Kafka's
+    /// `min.cleanable.dirty.ratio` of 0.5): each record is then copied a bounded number of
+    /// times, and the log holds about twice its live records at most, plus the segment
+    /// being written.
+    private func compactIfDirty(_ state: inout State) {
+        guard let minDirtyBytes = cleanupPolicy.minDirtyBytes, let active = state.segments.last,
+            state.segments.count > 1
+        else { return }
+        let cleanable = state.retainedBytes - active.usedBytes
+        let dirty = cleanable - state.cleanBytes
+        guard dirty >= minDirtyBytes, dirty * 2 >= cleanable else { return }
+        compact(&state)
+    }
+
+    /// Rewrites every segment but the one being written, keeping of each key only its latest
+    /// record there, and records without a key. A tombstone (a null value) is kept through
+    /// one compaction, so a reader that saw the key's earlier value also sees it deleted,
+    /// and dropped at the next (Kafka keeps it for `delete.retention.ms`). Offsets do not
+    /// change: the log gets gaps where records were dropped.
+    private func compact(_ state: inout State) {
+        let active = state.segments.removeLast()
+        var old = state.segments
+        state.segments = []
+        // The position (in the order of the old records) of each key's latest record.
+        var latest: [KeyBytes: Int] = [:]
+        var keep: [Bool] = []
+        var position = 0
+        for segment in old {
+            for index in 0..<segment.written {
+                if let key = segment.key(of: segment.entries[index]) {
+                    latest[KeyBytes(Array(key))] = position
+                    keep.append(false)
+                } else {
+                    keep.append(true)
+                }
+                position += 1
+            }
+        }
+        for position in latest.values { keep[position] = true }
+
+        var written: [LogSegment] = []
+        var cleanBytes = 0
+        position = 0
+        for segment in old {
+            for index in 0..<segment.written {
+                defer { position += 1 }
+                guard keep[position] else { continue }
+                let entry = segment.entries[index]
+                if entry.valueLength < 0 && segment.isCompacted { continue }
+                let offset = segment.offset(at: index)
+                if written.last.map({ !$0.fits(entryAt: index, of: segment) }) ?? true {
+                    let size = max(entry.keyLength, 0) + max(entry.valueLength, 0)
+                    let fresh = pool.take(forRecordOf: size)
+                    fresh.startCompacted(at: offset)
+                    if let previous = written.last {
+                        previous.endCompacted(at: offset)
+                        cleanBytes += previous.usedBytes
+                    }
+                    written.append(fresh)
+                }
+                written.last.unsafelyUnwrapped.appendCopy(of: index, in: segment, offset: offset)
+            }
+        }
+        if let last = written.last {
+            last.endCompacted(at: active.baseOffset)
+            cleanBytes += last.usedBytes
+        }
+        while var dropped = old.popLast() { pool.recycle(&dropped) }
+        state.segments = written + [active]
+        state.cleanBytes = cleanBytes
+        state.retainedBytes = cleanBytes + active.usedBytes
     }
 
     /// Up to `max` records from `offset`: a view over the log's memory, valid while held.
@@ -105,10 +188,10 @@ final class PartitionLog: Sendable {
             var slices: [FetchedRecords.Slice] = []
             var remaining = max
             for segment in state.segments where remaining > 0 {
-                let end = segment.baseOffset + Int64(segment.written)
-                guard end > from else { continue }
-                let first = Int(Swift.max(from, segment.baseOffset) - segment.baseOffset)
+                guard segment.endOffset > from else { continue }
+                let first = segment.firstIndex(atOrAfter: from)
                 let count = Swift.min(segment.written - first, remaining)
+                guard count > 0 else { continue }
                 let headers = segment.headers.isEmpty ? [:] : segment.headers
                 slices.append(.init(segment: segment, first: first, count: count, headers: headers))
                 remaining -= count
@@ -174,7 +257,7 @@ struct FetchedRecords {
             for index in slice.first..<(slice.first + slice.count) {
                 let entry = segment.entries[index]
                 try body(
-                    segment.baseOffset + Int64(index), segment.key(of: entry), segment.value(of: entry),
+                    segment.offset(at: index), segment.key(of: entry), segment.value(of: entry),
                     entry.timestamp, entry.hasHeaders ? (slice.headers[index] ?? Headers()) : Headers())
             }
         }

@@ -8,7 +8,9 @@ public struct RestoreProgress: Sendable, Hashable {
     public var changelog: TopicPartition
     /// Records applied so far.
     public var restored: Int
-    /// Records in the changelog partition when restoring began.
+    /// Offsets from where reading starts to the partition's end when restoring began: the
+    /// records to read, or fewer once compaction left gaps between offsets, so `restored`
+    /// may end below it.
     public var total: Int64
 
     /// Creates a progress report.
