@@ -2,16 +2,15 @@ import Streams
 import Synchronization
 import Testing
 
-/// A small deterministic generator, so a failing seed can be run again.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Counts words per key in the store "counts" and writes the running counts to `output`.
+func wordCountTopology(output: TopicName) throws -> Topology {
+    let builder = StreamsBuilder()
+    builder.stream("words", Consumed(key: .string, value: .string))
+        .groupByKey()
+        .count(Materialized("counts", key: .string, value: .int64))
+        .toStream()
+        .to(output, Produced(key: .string, value: Serde<Int64>.int64.optional))
+    return try builder.build()
 }
 
 @Suite("Compacted topics in memory")
@@ -22,7 +21,7 @@ struct CompactionTests {
     func write(
         _ count: Int, keys: Int, to topic: TopicName, on cluster: InMemoryCluster, seed: UInt64
     ) throws -> (latest: [String: String?], unkeyed: [Int64]) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         var latest: [String: String?] = [:]
         var unkeyed: [Int64] = []
         for index in 0..<count {
@@ -142,15 +141,7 @@ struct CompactionTests {
     }
 
     @Test func storesChangelogsAreCompactedAndARestartRestoresTheLatestValues() throws {
-        func topology() throws -> Topology {
-            let builder = StreamsBuilder()
-            builder.stream("words", Consumed(key: .string, value: .string))
-                .groupByKey()
-                .count(Materialized("counts", key: .string, value: .int64))
-                .toStream()
-                .to("totals", Produced(key: .string, value: Serde<Int64>.int64.optional))
-            return try builder.build()
-        }
+        func topology() throws -> Topology { try wordCountTopology(output: "totals") }
         // The runtime creates a store's changelog compacted, its other topics not.
         let fresh = InMemoryCluster()
         try fresh.createTopic("words", partitions: 2)
@@ -167,7 +158,7 @@ struct CompactionTests {
         try cluster.createTopic("totals", partitions: 2)
         try cluster.createTopic("app-counts-changelog", partitions: 2, cleanupPolicy: .compact(minDirtyBytes: 1024))
         var expected: [String: Int64] = [:]
-        var random = SplitMix(state: 5)
+        var random = SplitMix64(seed: 5)
         func send(_ count: Int) throws {
             for _ in 0..<count {
                 let word = "w\(Int.random(in: 0..<30, using: &random))"

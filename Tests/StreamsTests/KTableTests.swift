@@ -64,15 +64,7 @@ struct KTableTests {
     }
 
     @Test func aggregatesSurviveARestartThroughTheirChangelog() throws {
-        func topology() throws -> Topology {
-            let builder = StreamsBuilder()
-            builder.stream("words", Consumed(key: .string, value: .string))
-                .groupByKey()
-                .count(Materialized("counts", key: .string, value: .int64))
-                .toStream()
-                .to("counts", Produced(key: .string, value: Self.optionalLong))
-            return try builder.build()
-        }
+        func topology() throws -> Topology { try wordCountTopology(output: "counts") }
         let cluster = InMemoryCluster()
         try cluster.createTopic("words", partitions: 3)
         try cluster.createTopic("counts", partitions: 3)
