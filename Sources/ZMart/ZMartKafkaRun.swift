@@ -404,16 +404,16 @@ public struct ZMartKafkaRun: Sendable {
 
     /// Starts one more instance, with empty stores (RocksDB ones in a fresh folder), once the
     /// run's instances have left: it is given every partition and rebuilds every store from
-    /// the changelogs before it runs. Returns the records it read back and the seconds from
-    /// the first restore to the last.
+    /// the changelogs before it runs. Returns the records it read back and the seconds spent
+    /// restoring (see ``RestoreTiming``).
     private func measureRestoration(
         config: StreamsConfig, kafka: KafkaConfig, deadline: ContinuousClock.Instant
     ) throws -> (Int, Double) {
         let timing = RestoreTiming()
         var config = config
         config.restoreListener = StateRestoreListener(
-            onRestoreStart: { _ in timing.started() },
-            onRestoreEnd: { progress in timing.ended(records: progress.restored) })
+            onRestoreStart: { timing.started($0) },
+            onRestoreEnd: { timing.ended($0) })
         var options = self.options
         let fresh = options.stateDirectory?.appendingPathComponent("restore-\(UInt64.random(in: 0...UInt64.max))")
         options.stateDirectory = fresh

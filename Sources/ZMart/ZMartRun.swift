@@ -245,7 +245,7 @@ public struct ZMartRun {
 
     /// Starts a second instance of the application over the same cluster, with empty stores
     /// (RocksDB ones in a fresh folder), which rebuilds them from the changelogs; returns the
-    /// records it read and the seconds from the first restore to the last.
+    /// records it read and the seconds spent restoring (see ``RestoreTiming``).
     private func measureRestoration(cluster: InMemoryCluster, config: StreamsConfig) throws -> (Int, Double) {
         var options = self.options
         let fresh = options.stateDirectory?.appendingPathComponent("restore-\(UInt64.random(in: 0...UInt64.max))")
@@ -254,8 +254,8 @@ public struct ZMartRun {
         let timing = RestoreTiming()
         var config = config
         config.restoreListener = StateRestoreListener(
-            onRestoreStart: { _ in timing.started() },
-            onRestoreEnd: { progress in timing.ended(records: progress.restored) })
+            onRestoreStart: { timing.started($0) },
+            onRestoreEnd: { timing.ended($0) })
         let topology = try ZMartTopology.makeStateful(stores: options.storeSupplier())
         let streams = try InMemoryStreams(topology: topology, cluster: cluster, config: config)
         try streams.start()
@@ -273,34 +273,54 @@ extension ZMartRun.Options {
     }
 }
 
-/// The span of a restoration: first start to last end, and the records restored.
-final class RestoreTiming: Sendable {
+/// How long restoring took and the records restored: the time during which some store was
+/// being restored (the union of each store's start-to-end interval), so opening stores and
+/// making tasks between two restorations do not count, and restorations that overlap (on
+/// Kafka, one restore consumer reads every changelog partition at once) count once.
+package final class RestoreTiming: Sendable {
     private struct State {
-        var first: ContinuousClock.Instant?
-        var last: ContinuousClock.Instant?
+        var open: [String: ContinuousClock.Instant] = [:]
+        var intervals: [(start: ContinuousClock.Instant, end: ContinuousClock.Instant)] = []
         var records = 0
     }
     private let state = Mutex(State())
 
-    func started() {
-        let now = ContinuousClock.now
-        state.withLock { if $0.first == nil { $0.first = now } }
+    private static func key(_ progress: RestoreProgress) -> String {
+        "\(progress.task) \(progress.store) \(progress.changelog)"
     }
 
-    func ended(records: Int) {
-        let now = ContinuousClock.now
-        state.withLock {
-            $0.last = now
-            $0.records += records
+    package init() {}
+
+    /// A store's restoration began (at `now`).
+    package func started(_ progress: RestoreProgress, at now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.open[Self.key(progress)] = now }
+    }
+
+    /// A store's restoration ended (at `now`), with `progress.restored` records.
+    package func ended(_ progress: RestoreProgress, at now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            if let start = state.open.removeValue(forKey: Self.key(progress)) {
+                state.intervals.append((start, now))
+            }
+            state.records += progress.restored
         }
     }
 
     /// Records restored and the seconds it took.
-    var result: (records: Int, seconds: Double) {
+    package var result: (records: Int, seconds: Double) {
         state.withLock { state in
-            guard let first = state.first, let last = state.last else { return (state.records, 0) }
-            let span = last - first
-            return (state.records, Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
+            var total = Duration.zero
+            var current: (start: ContinuousClock.Instant, end: ContinuousClock.Instant)?
+            for interval in state.intervals.sorted(by: { $0.start < $1.start }) {
+                if let open = current, interval.start <= open.end {
+                    current = (open.start, max(open.end, interval.end))
+                } else {
+                    if let open = current { total += open.end - open.start }
+                    current = interval
+                }
+            }
+            if let open = current { total += open.end - open.start }
+            return (state.records, Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18)
         }
     }
 }
