@@ -381,7 +381,11 @@ package final class ChangelogRestoration {
         var latest: [(key: [UInt8], value: [UInt8]?)] = []
         latest.reserveCapacity(batch.count)
         for entry in batch.reversed() where seen.insert(KeyBytes(entry.key)).inserted { latest.append(entry) }
-        try store.putAll(latest.reversed())
+        // The keys are distinct now, so their order does not matter to the result: in key
+        // order, RocksDB's memtable inserts each one next to the last instead of searching
+        // its skip list from the top.
+        latest.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        try store.putAll(latest)
         batch.removeAll(keepingCapacity: true)
     }
 
