@@ -16,6 +16,9 @@ final class LogSegment: @unchecked Sendable {
         var valueLength: Int  // -1 for null
         var timestamp: Int64
         var hasHeaders: Bool
+
+        /// The bytes of its key and value.
+        var size: Int { max(keyLength, 0) &+ max(valueLength, 0) }
     }
 
     private(set) var baseOffset: Int64
@@ -87,14 +90,8 @@ final class LogSegment: @unchecked Sendable {
         compactedEnd = endOffset
     }
 
-    /// Whether the entry at `index` of `source` fits.
-    func fits(entryAt index: Int, of source: LogSegment) -> Bool {
-        let entry = source.entries[index]
-        return fits(Swift.max(entry.keyLength, 0) &+ Swift.max(entry.valueLength, 0))
-    }
-
     /// Copies the entry at `index` of `source` here, with its offset; the segment was started
-    /// with ``startCompacted(at:)`` and the entry ``fits(entryAt:of:)``.
+    /// with ``startCompacted(at:)`` and the entry fits.
     func appendCopy(of index: Int, in source: LogSegment, offset: Int64) {
         let entry = source.entries[index]
         let headers = entry.hasHeaders ? source.headers[index] : nil

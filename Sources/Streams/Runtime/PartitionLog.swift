@@ -158,9 +158,8 @@ final class PartitionLog: Sendable {
                 let entry = segment.entries[index]
                 if entry.valueLength < 0 && segment.isCompacted { continue }
                 let offset = segment.offset(at: index)
-                if written.last.map({ !$0.fits(entryAt: index, of: segment) }) ?? true {
-                    let size = max(entry.keyLength, 0) + max(entry.valueLength, 0)
-                    let fresh = pool.take(forRecordOf: size)
+                if written.last.map({ !$0.fits(entry.size) }) ?? true {
+                    let fresh = pool.take(forRecordOf: entry.size)
                     fresh.startCompacted(at: offset)
                     if let previous = written.last {
                         previous.endCompacted(at: offset)

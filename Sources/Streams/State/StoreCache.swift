@@ -17,14 +17,14 @@ final class StoreCache<Value> {
     /// back needs no lookups, which cost most on the generic path that a flush (reached
     /// through ``StateStore``) takes.
     ///
-    /// It carries its key's hash, length and first ``headBytes`` bytes next to the value: a
-    /// lookup that reaches the entry compares the key and reads the value in the same object,
+    /// It carries its key's length and first ``headBytes`` bytes next to the value (the hash
+    /// is in the table's slot): a lookup that reaches the entry compares the key and reads the
+    /// value in the same object,
     /// instead of chasing the key array's storage (elsewhere on the heap, usually a cache
     /// miss on a store of many keys) and then the entry.
     @usableFromInline
     final class Entry {
         @usableFromInline let key: [UInt8]
-        @usableFromInline let hash: Int
         @usableFromInline let count: Int
         @usableFromInline let head: Head
         // Confined to the task's thread, like the cache: no run-time exclusivity checks.
@@ -32,18 +32,17 @@ final class StoreCache<Value> {
         @exclusivity(unchecked) @usableFromInline var value: Value?
         @exclusivity(unchecked) @usableFromInline var dirty: Bool
 
-        @inlinable init(key: [UInt8], hash: Int, head: Head, value: Value?, dirty: Bool) {
+        @inlinable init(key: [UInt8], head: Head, value: Value?, dirty: Bool) {
             self.key = key
-            self.hash = hash
             count = key.count
             self.head = head
             self.value = value
             self.dirty = dirty
         }
 
-        /// Whether this entry's key is the `probe` whose hash and head are given.
-        @inlinable func matches(_ probe: [UInt8], hash: Int, head: Head) -> Bool {
-            guard self.hash == hash, count == probe.count, self.head == head else { return false }
+        /// Whether this entry's key is the `probe` whose head is given (its slot's hash matched).
+        @inlinable func matches(_ probe: [UInt8], head: Head) -> Bool {
+            guard count == probe.count, self.head == head else { return false }
             return count <= StoreCache.headBytes || key == probe
         }
     }
@@ -126,7 +125,7 @@ final class StoreCache<Value> {
         var index = hash & mask
         while let entry = slots[index].entry {
             if slots[index].hash == hash,
-                entry._withUnsafeGuaranteedRef({ $0.matches(key, hash: hash, head: head) })
+                entry._withUnsafeGuaranteedRef({ $0.matches(key, head: head) })
             {
                 return entry.takeUnretainedValue()
             }
@@ -135,11 +134,11 @@ final class StoreCache<Value> {
         return nil
     }
 
-    /// Adds `entry`, whose key the table does not hold.
+    /// Adds `entry`, whose key (of hash `hash`) the table does not hold.
     @inlinable
-    func insert(_ entry: Entry) {
+    func insert(_ entry: Entry, hash: Int) {
         if (count &+ 1) &* 4 > (mask &+ 1) &* 3 { grow() }
-        place(Slot(hash: entry.hash, entry: Unmanaged.passRetained(entry)))
+        place(Slot(hash: hash, entry: Unmanaged.passRetained(entry)))
         count &+= 1
     }
 
@@ -183,8 +182,8 @@ final class StoreCache<Value> {
         if let existing = lookup(key, hash: hash, head: head) { return existing }
         let value = try load()
         try makeRoom(writeBack)
-        let entry = Entry(key: key, hash: hash, head: head, value: value, dirty: false)
-        insert(entry)
+        let entry = Entry(key: key, head: head, value: value, dirty: false)
+        insert(entry, hash: hash)
         return entry
     }
 
