@@ -82,28 +82,29 @@ struct InMemoryStreamsTests {
         try streams.close()
     }
 
-    @Test func partitionsInterleaveSoThatARepartitionedWindowSeesNoLateRecords() throws {
-        // Records in event-time order, one a second, alternating between two partitions; all
-        // meet in one windowed count through a repartition topic. Taking whole chunks of one
-        // partition at a time would put the other's records minutes behind stream time.
-        let cluster = try cluster(partitions: 2)
-        try cluster.createTopic("per-minute", partitions: 2)
-        for index in 0..<6_000 {
+    /// Sends `records` records one a second in event-time order, record `i` to partition
+    /// `partition(i)`, counts them per minute in one window through a repartition topic, and
+    /// returns the late records and the count of each minute.
+    func countPerMinuteThroughARepartition(
+        partitions: Int32, records: Int, grace: Duration, partition: (Int) -> Int32
+    ) throws -> (late: Int, counts: [Int64: Int64]) {
+        let cluster = try cluster(partitions: partitions)
+        try cluster.createTopic("per-minute", partitions: partitions)
+        for index in 0..<records {
             try cluster.send(
                 Record(key: "k\(index)", value: "v", timestamp: Int64(index) * 1_000), to: "in", key: .string,
-                value: .string, partition: Int32(index % 2))
+                value: .string, partition: partition(index))
         }
         let builder = StreamsBuilder()
         builder.stream("in", Consumed(key: .string, value: .string))
             .groupBy(Grouped("everything", key: .string, value: .string)) { _, _ in "all" }
-            .windowedBy(.ofSize(.seconds(60), grace: .seconds(300)))
+            .windowedBy(.ofSize(.seconds(60), grace: grace))
             .count(Materialized("per-minute", key: .string, value: .int64))
             .toStream()
             .to("per-minute", Produced(key: .windowed(.string, windowSize: .seconds(60)), value: Serde<Int64>.int64.optional))
         let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
         try streams.start()
         try streams.runUntilIdle()
-        #expect(streams.lateRecords == 0)
         var counts: [Int64: Int64] = [:]
         for record in try cluster.read(
             topic: "per-minute", key: Serde<Windowed<String>>.windowed(.string, windowSize: .seconds(60)),
@@ -111,9 +112,36 @@ struct InMemoryStreamsTests {
         {
             counts[record.key.start] = record.value
         }
+        let late = streams.lateRecords
+        try streams.close()
+        return (late, counts)
+    }
+
+    @Test func partitionsInterleaveSoThatARepartitionedWindowSeesNoLateRecords() throws {
+        // Alternating between two partitions. Taking whole chunks of one partition at a time
+        // would put the other's records minutes behind stream time.
+        let (late, counts) = try countPerMinuteThroughARepartition(partitions: 2, records: 6_000, grace: .seconds(300)) {
+            Int32($0 % 2)
+        }
+        #expect(late == 0)
         #expect(counts.count == 100)
         #expect(counts.values.allSatisfy { $0 == 60 })
-        try streams.close()
+    }
+
+    @Test func unevenPartitionsAreReadInTimestampOrderSoNothingIsLateEvenWithoutGrace() throws {
+        // Seven records in ten go to partition 0, two to 1, one to 2. Taken in turns (a record
+        // or a chunk of each partition), the small partitions would run hours ahead in event
+        // time; with no grace, every record of partition 0 behind them would be late.
+        let (late, counts) = try countPerMinuteThroughARepartition(partitions: 3, records: 12_000, grace: .zero) {
+            switch $0 % 10 {
+            case 0..<7: 0
+            case 7, 8: 1
+            default: 2
+            }
+        }
+        #expect(late == 0)
+        #expect(counts.count == 200)
+        #expect(counts.values.allSatisfy { $0 == 60 })
     }
 
     @Test func aRestartResumesFromTheCommittedOffsets() throws {

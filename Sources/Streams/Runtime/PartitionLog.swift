@@ -251,14 +251,65 @@ struct FetchedRecords {
             _ timestamp: Int64, _ headers: Headers
         ) throws -> Void
     ) rethrows {
-        for slice in slices {
-            let segment = slice.segment
-            for index in slice.first..<(slice.first + slice.count) {
-                let entry = segment.entries[index]
-                try body(
-                    segment.offset(at: index), segment.key(of: entry), segment.value(of: entry),
-                    entry.timestamp, entry.hasHeaders ? (slice.headers[index] ?? Headers()) : Headers())
+        var cursor = Cursor(self)
+        while !cursor.isAtEnd { try cursor.next(body) }
+    }
+
+    /// Reads fetched records one at a time, so that a reader can interleave several
+    /// partitions' by timestamp. It holds the current slice's segment once, so reading a
+    /// record's timestamp or the record costs no reference counting.
+    struct Cursor {
+        let records: FetchedRecords
+        private var slice = -1
+        private var index = 0
+        private var end = 0
+        /// The current slice's segment, unretained: `records` holds it.
+        private var segment: Unmanaged<LogSegment>?
+        private var entries: UnsafeMutablePointer<LogSegment.Entry>?
+
+        init(_ records: FetchedRecords) {
+            self.records = records
+            nextSlice()
+        }
+
+        /// Whether every record was read.
+        var isAtEnd: Bool { entries == nil }
+
+        /// The next record's timestamp. - Precondition: not at the end.
+        var timestamp: Int64 { entries.unsafelyUnwrapped[index].timestamp }
+
+        /// Passes the next record to `body` (its buffers valid during the call) and moves past
+        /// it, also when `body` throws. - Precondition: not at the end.
+        mutating func next(
+            _ body: (
+                _ offset: Int64, _ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?,
+                _ timestamp: Int64, _ headers: Headers
+            ) throws -> Void
+        ) rethrows {
+            let segment = self.segment.unsafelyUnwrapped
+            let entry = entries.unsafelyUnwrapped[index]
+            let at = index
+            let headers = entry.hasHeaders ? (records.slices[slice].headers[at] ?? Headers()) : Headers()
+            index &+= 1
+            if index == end { nextSlice() }
+            try segment._withUnsafeGuaranteedRef { segment in
+                try body(segment.offset(at: at), segment.key(of: entry), segment.value(of: entry), entry.timestamp, headers)
             }
+        }
+
+        private mutating func nextSlice() {
+            slice += 1
+            while slice < records.slices.count, records.slices[slice].count == 0 { slice += 1 }
+            guard slice < records.slices.count else {
+                segment = nil
+                entries = nil
+                return
+            }
+            let current = records.slices[slice]
+            segment = Unmanaged.passUnretained(current.segment)
+            entries = current.segment.entries
+            index = current.first
+            end = current.first + current.count
         }
     }
 }
