@@ -387,6 +387,60 @@ struct KafkaStreamsMoreTests {
         #expect(try Support.readAll("merged", bootstrap: bootstrap).count == 800)
     }
 
+    @Test func partitionsAreReadInTimestampOrderSoARepartitionedWindowSeesNoLateRecords() throws {
+        // 6,000 records already in the topic, one a second in event-time order, seven in ten
+        // on partition 0, two on 1, one on 2, all counted per minute in one window through a
+        // repartition topic. Processed one fetched chunk of a partition after another, most of
+        // the records would arrive hours behind the window's stream time and be dropped.
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: Support.logger)
+        try cluster.createTopic("in", partitions: 3)
+        try cluster.createTopic("per-minute", partitions: 3)
+        let bootstrap = cluster.bootstrapServers
+        let start: Int64 = 1_699_999_980_000  // on a minute
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: Support.logger)
+        for index in 0..<6_000 {
+            let partition: Int32 = switch index % 10 {
+            case 0..<7: 0
+            case 7, 8: 1
+            default: 2
+            }
+            try Array("k\(index)".utf8).withUnsafeBytes { key in
+                try [UInt8]("v".utf8).withUnsafeBytes { value in
+                    try producer.send(
+                        topic: "in", partition: partition, key: key, value: value, timestamp: start + Int64(index) * 1_000,
+                        headers: Headers())
+                }
+            }
+        }
+        try producer.flush(timeout: .seconds(60))
+        try producer.close(timeout: .seconds(30))
+
+        let windowed = Serde<Windowed<String>>.windowed(.string, windowSize: .seconds(60))
+        let builder = StreamsBuilder()
+        builder.stream("in", Consumed(key: .string, value: .string))
+            .groupBy(Grouped("everything", key: .string, value: .string)) { _, _ in "all" }
+            .windowedBy(.ofSize(.seconds(60), grace: .seconds(60)))
+            .count(Materialized("per-minute", key: .string, value: .int64))
+            .toStream()
+            .to("per-minute", Produced(key: windowed, value: Serde<Int64>.int64.optional))
+        let (config, kafka) = Support.configs("ordered", bootstrap: bootstrap)
+        let streams = try KafkaStreams(topology: try builder.build(), config: config, kafka: kafka)
+        defer { streams.close() }
+        try streams.start()
+        try Support.waitUntil("every input is committed") {
+            try Support.committedTotal(group: "ordered", topic: "in", partitions: 3, bootstrap: bootstrap) == 6_000
+        }
+        #expect(streams.close(timeout: .seconds(30)))
+        #expect(streams.lateRecords == 0)
+        var counts: [Int64: Int64] = [:]
+        for record in try Support.readAll("per-minute", bootstrap: bootstrap).sorted(by: { $0.offset < $1.offset }) {
+            let window = try windowed.deserialize(record.keyBytes)
+            counts[window.start] = try Serde<Int64>.int64.deserialize(record.value)
+        }
+        #expect(counts.count == 100)
+        #expect(counts.values.allSatisfy { $0 == 60 })
+    }
+
     @Test(arguments: [ProductionErrorHandler.Response.continue, .fail])
     func outputsTheClusterRefusesGoToTheProductionHandler(response: ProductionErrorHandler.Response) throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: Support.logger)

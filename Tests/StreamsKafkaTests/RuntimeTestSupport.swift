@@ -56,6 +56,7 @@ enum RuntimeTestSupport {
 
     struct Read: Hashable {
         let key: String
+        let keyBytes: [UInt8]
         let value: [UInt8]
         let partition: Int32
         let offset: Int64
@@ -85,6 +86,7 @@ enum RuntimeTestSupport {
                 records.append(
                     Read(
                         key: record.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                        keyBytes: record.key.map { Array($0) } ?? [],
                         value: record.value.map { Array($0) } ?? [], partition: record.partition,
                         offset: record.offset, headers: record.headers))
             }

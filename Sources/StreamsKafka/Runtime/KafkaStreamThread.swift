@@ -47,10 +47,22 @@ final class KafkaStreamThread: @unchecked Sendable {
         @exclusivity(unchecked) var next: Int64?
         /// The offset last committed.
         @exclusivity(unchecked) var committed: Int64?
-        init(partition: TopicPartition, task: StreamTask, source: Int, next: Int64?) {
+        /// Records polled and not processed yet.
+        @exclusivity(unchecked) var polled = PolledRecords()
+        /// Since when (`monotonicNanos`) the thread has held back other partitions' records
+        /// for this one's, which the cluster has and the consumer has not fetched yet.
+        @exclusivity(unchecked) var awaitedSince: UInt64?
+        /// The next offset at which the thread stopped waiting for this partition's fetch (see
+        /// ``KafkaStreamThread/maxFetchWaitNanos``): it does not wait there again.
+        @exclusivity(unchecked) var gaveUpAt: Int64?
+        /// Whether the topic is an input of the application's, not one of its repartition
+        /// topics: only an input's fetch is waited for (see ``KafkaStreamThread/awaitsFetch(_:now:)``).
+        let isInput: Bool
+        init(partition: TopicPartition, task: StreamTask, source: Int, next: Int64?, isInput: Bool) {
             self.partition = partition
             self.task = task
             self.source = source
+            self.isInput = isInput
             self.next = next
             committed = next
         }
@@ -82,6 +94,26 @@ final class KafkaStreamThread: @unchecked Sendable {
     private var lateOfClosedTasks = 0
     private var routes: [TopicPartition: Route] = [:]
     @exclusivity(unchecked) private var lastRoute: Route?
+    /// The routes whose polled records are not all processed (each is in `routes`, unless
+    /// ``forgetReleasedRecords()`` is due).
+    @exclusivity(unchecked) private var holding: [Route] = []
+    /// The records and bytes held in `holding`, and since when (`monotonicNanos`) some are.
+    @exclusivity(unchecked) private var heldRecords = 0
+    @exclusivity(unchecked) private var heldBytes = 0
+    @exclusivity(unchecked) private var heldSince: UInt64 = 0
+    /// Which partition's held record is processed next (see ``processHeld(caughtUp:)``).
+    @exclusivity(unchecked) private var order = EarliestFirst()
+    /// Polled records are held, and the next poll does not wait, until this many bytes are
+    /// held, a poll finds nothing more fetched, or ``maxHoldNanos`` have passed.
+    static let holdBytes = 8 << 20
+    static let maxHoldNanos: UInt64 = 50_000_000
+    /// The longest the thread holds back records for a partition whose next records the
+    /// cluster has and the consumer has not fetched (Kafka Streams' `max.task.idle.ms`, for a
+    /// fetch known to be due); and the most bytes it holds meanwhile.
+    static let maxFetchWaitNanos: UInt64 = 1_000_000_000
+    static let maxHeldWhileWaiting = 32 << 20
+    /// Whether the last ``processHeld(caughtUp:)`` held back for a partition's fetch.
+    @exclusivity(unchecked) private var awaitingFetch = false
     /// An error raised inside the rebalance callback, thrown after the poll returns.
     private var callbackError: (any Error)?
     private var failed = false
@@ -394,10 +426,14 @@ final class KafkaStreamThread: @unchecked Sendable {
             let pollTimeout = streams.kafka.pollTimeout
             while !stopRequested.load(ordering: .relaxed) {
                 let count: Int
+                let polled: Int
                 do {
-                    count = try consumer.poll(maxRecords: maxRecords, timeout: pollTimeout) { record in
-                        try self.process(record)
+                    // While records are held, the poll only takes what is already fetched.
+                    let timeout: Duration = heldRecords == 0 ? pollTimeout : awaitingFetch ? .milliseconds(5) : .zero
+                    polled = try consumer.poll(maxRecords: maxRecords, timeout: timeout) { record in
+                        self.hold(record)
                     }
+                    count = callbackError == nil ? try processHeld(caughtUp: polled == 0) : 0
                 } catch let error as StreamsError
                     where exactlyOnce && (error.code == .transactionAborted || Self.failedWithItsTransaction(error))
                 {
@@ -413,7 +449,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 producer.poll(timeoutMilliseconds: 0)
                 // A commit under way finishes once its records are acknowledged; with no
                 // input to process meanwhile, the thread waits for them.
-                if pendingCommit != nil { try finishCommit(waiting: count == 0) }
+                if pendingCommit != nil { try finishCommit(waiting: count == 0 && polled == 0 && heldRecords == 0) }
                 let now = streams.clock()
                 var commitAsked = commitRequested.exchange(false, ordering: .relaxed)
                 for task in tasks.values {
@@ -491,9 +527,9 @@ final class KafkaStreamThread: @unchecked Sendable {
         streams.threadFinished(index, error: error)
     }
 
-    /// Hands one consumed record to the task that owns its partition.
+    /// Copies one polled record into the held records of its partition's route.
     @inline(__always)
-    private func process(_ record: ConsumedRecord) throws {
+    private func hold(_ record: ConsumedRecord) {
         if !sawFirstRecord {
             sawFirstRecord = true
             counters.firstRecordNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
@@ -509,16 +545,117 @@ final class KafkaStreamThread: @unchecked Sendable {
             route = found
             lastRoute = found
         }
-        if let expected = route.next, record.offset != expected {
-            try checkGap(route, expected: expected, got: record.offset)
+        if route.polled.isEmpty {
+            holding.append(route)
+            route.awaitedSince = nil
+        }
+        if heldRecords == 0 { heldSince = monotonicNanos() }
+        route.polled.append(
+            offset: record.offset, timestamp: record.timestamp, key: record.key, value: record.value,
+            headers: record.headers)
+        heldRecords += 1
+        heldBytes += (record.key?.count ?? 0) + (record.value?.count ?? 0)
+    }
+
+    /// Processes held records, the earliest timestamp first across every partition of the
+    /// thread (each partition's in offset order): Kafka Streams' choice of the partition with
+    /// the earliest head record, made across tasks too. Tasks downstream of a repartition
+    /// topic then receive its records nearly in event-time order; processed a fetched chunk of
+    /// one partition after another, records of the others fell behind stream time by hours
+    /// and windowed aggregations dropped most of them as late.
+    ///
+    /// Records are processed once enough are held (see ``holdBytes``), the last poll found
+    /// nothing more fetched (`caughtUp`), or ``maxHoldNanos`` passed; and only while every
+    /// partition with nothing held is caught up (``awaitsFetch(_:now:)``): the next records
+    /// of one that is not may be earlier than the others'.
+    /// - Returns: How many records were processed.
+    private func processHeld(caughtUp: Bool) throws -> Int {
+        awaitingFetch = false
+        guard heldRecords > 0,
+            caughtUp || heldBytes >= Self.holdBytes || monotonicNanos() &- heldSince >= Self.maxHoldNanos
+        else { return 0 }
+        let now = monotonicNanos()
+        if heldBytes < Self.maxHeldWhileWaiting, routes.values.contains(where: { $0.polled.isEmpty && awaitsFetch($0, now: now) }) {
+            awaitingFetch = true
+            return 0
+        }
+        var processed = 0
+        while !holding.isEmpty {
+            let earliest = order.choose(among: holding.count) { holding[$0].polled.headTimestamp }
+            let route = holding[earliest]
+            heldRecords -= 1
+            try route.polled.processNext { entry, key, value in
+                heldBytes -= entry.keyCount + entry.valueCount
+                try process(route, offset: entry.offset, key: key, value: value, timestamp: entry.timestamp, headers: entry.headers)
+            }
+            processed += 1
+            if route.polled.isEmpty {
+                holding.swapAt(earliest, holding.count - 1)
+                holding.removeLast()
+                if heldBytes < Self.maxHeldWhileWaiting, awaitsFetch(route, now: now) {
+                    awaitingFetch = true
+                    break
+                }
+            }
+        }
+        // What is left waits for more of the partition that ran out, or for the next deadline.
+        heldSince = monotonicNanos()
+        return processed
+    }
+
+    /// Whether the thread should hold back other partitions' records for this one, which has
+    /// none held: the cluster has records of it past the next offset (as the last fetch
+    /// response reported; before the first, that is assumed) and the thread has not waited
+    /// ``maxFetchWaitNanos`` for them at this offset already. Under exactly-once the high
+    /// watermark counts transaction markers, so a partition read to its end can look behind
+    /// by one: the wait's bound and `gaveUpAt` keep that from stalling the thread again.
+    ///
+    /// Repartition topics are not waited for: their records come from this application's own
+    /// processing, already in order, and under exactly-once only once it commits, which a
+    /// wait would hold up. What their tasks see in time order depends on the inputs.
+    private func awaitsFetch(_ route: Route, now: UInt64) -> Bool {
+        guard route.isInput else { return false }
+        let ends = consumer.cachedWatermarks(topic: route.partition.topic, partition: route.partition.partition)
+        let next = route.next ?? ends?.low ?? -1
+        if let ends, ends.high <= next {
+            route.awaitedSince = nil
+            return false
+        }
+        if route.gaveUpAt == next { return false }
+        guard let since = route.awaitedSince else {
+            route.awaitedSince = now
+            return true
+        }
+        guard now &- since < Self.maxFetchWaitNanos else {
+            route.gaveUpAt = next
+            route.awaitedSince = nil
+            return false
+        }
+        return true
+    }
+
+    /// Drops the held records of partitions no longer routed (revoked, lost, or assigned again
+    /// and so read again from their committed offsets).
+    private func forgetReleasedRecords() {
+        holding.removeAll { route in routes[route.partition] !== route || route.polled.isEmpty }
+        heldRecords = holding.reduce(0) { $0 + $1.polled.count }
+        heldBytes = holding.reduce(0) { $0 + $1.polled.byteCount }
+    }
+
+    /// Hands one polled record to the task that owns its partition.
+    @inline(__always)
+    private func process(
+        _ route: Route, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64,
+        headers: Headers
+    ) throws {
+        if let expected = route.next, offset != expected {
+            try checkGap(route, expected: expected, got: offset)
         }
         let task = route.task
         let skippedBefore = task.skippedRecords
         let deadBefore = task.deadLetteredRecords
-        try task.process(
-            source: route.source, offset: record.offset, key: record.key, value: record.value,
-            timestamp: record.timestamp, headers: record.headers)
-        route.next = record.offset + 1
+        try task.process(source: route.source, offset: offset, key: key, value: value, timestamp: timestamp, headers: headers)
+        route.next = offset + 1
         if task.skippedRecords != skippedBefore {
             counters.skipped.add(task.skippedRecords - skippedBefore, ordering: .relaxed)
             counters.deadLettered.add(task.deadLetteredRecords - deadBefore, ordering: .relaxed)
@@ -596,12 +733,13 @@ final class KafkaStreamThread: @unchecked Sendable {
         // consumes in order with the records), so a partition whose records are all
         // processed commits its end, not the marker's offset.
         // (Not while the consumer closes: the run's last commit came just before, and the
-        // final revocation has nothing more to add.)
+        // final revocation has nothing more to add.) Only where no polled record is held: the
+        // position is past the held ones, which are not processed yet.
         let positions = consumerOpen.withLock { $0 } ? try consumer.positions(Array(routes.keys)) : [:]
         var offsets: [TopicPartition: Int64] = [:]
         for (partition, route) in routes {
             var next = route.next
-            if let position = positions[partition], position > (next ?? route.committed ?? -1) {
+            if route.polled.isEmpty, let position = positions[partition], position > (next ?? route.committed ?? -1) {
                 next = position
                 route.next = position
             }
@@ -714,6 +852,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         let partitions = Array(routes.keys)
         routes = [:]
         lastRoute = nil
+        forgetReleasedRecords()
         closeTasks(Array(tasks.keys))
         try beginTransaction()
         lastCommit = streams.clock()
@@ -784,6 +923,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                 timeout: streams.kafka.startupTimeout)
         }
         let applicationId = streams.config.applicationId
+        let internalTopics = Set(streams.topology.internalTopics.map { TopicName("\(applicationId)-\($0.rawValue)") })
         var created: [StreamTask] = []
         // Routed only once their tasks are whole: records of the same poll may follow a
         // failed assignment, and must not reach a task that was never initialized.
@@ -805,7 +945,7 @@ final class KafkaStreamThread: @unchecked Sendable {
             }
             newRoutes[partition] = Route(
                 partition: partition, task: task, source: try task.source(for: partition.topic),
-                next: committed[partition])
+                next: committed[partition], isInput: !internalTopics.contains(partition.topic))
         }
         // Stores first, every new task's at once: a task processes nothing until its state is
         // whole again.
@@ -817,6 +957,7 @@ final class KafkaStreamThread: @unchecked Sendable {
         for task in created { try task.initialize() }
         routes.merge(newRoutes) { _, new in new }
         lastRoute = nil
+        forgetReleasedRecords()
         assigned.withLock { $0 = routes.keys.sorted() }
         logger.info(
             "partitions assigned",
@@ -829,6 +970,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     private func release(_ partitions: [TopicPartition]) {
         for partition in partitions { routes[partition] = nil }
         lastRoute = nil
+        forgetReleasedRecords()
         // A task goes when none of its partitions is left.
         let kept = Set(routes.values.map { $0.task.id })
         closeTasks(tasks.keys.filter { !kept.contains($0) })
