@@ -80,3 +80,68 @@ enum ZMartInput {
 private final class LineCounter {
     @exclusivity(unchecked) var seen = 0
 }
+
+extension ZMartInput {
+    /// The purchase time of an input record's JSON, in milliseconds since the epoch: what the
+    /// loaders stamp on each `transactions` record, as a point-of-sale system producing its
+    /// purchases would (the record's create time is the event's). Runtimes process their
+    /// partitions' records in timestamp order, so a bulk load of purchases reaches the
+    /// windowed aggregations in event-time order rather than one partition's hours ahead of
+    /// another's.
+    ///
+    /// Only an ordering hint: the topology's timestamp extractor still reads the time from the
+    /// decoded purchase. So the JSON is not parsed, only searched for a top-level-looking
+    /// `"purchaseDate":` member (after `{` or `,`, so never inside a string, where a quote is
+    /// escaped); `nil` when there is none or its value is not a date (the record is then
+    /// stamped with the load time, and a malformed one fails when processed).
+    static func purchaseTime(_ value: UnsafeRawBufferPointer) -> Int64? {
+        guard let range = dateValue(in: value),
+            let date = try? FastJSONDecoder().decode(JSONDateValue.self, from: UnsafeRawBufferPointer(rebasing: value[range]))
+        else { return nil }
+        return Int64((date.date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// Where the string value of the `purchaseDate` member is, quotes included.
+    private static func dateValue(in json: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard let base = json.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        let count = json.count
+        let member: StaticString = #""purchaseDate""#
+        let length = member.utf8CodeUnitCount
+        var start = 0
+        while start + length <= count {
+            // Found by its `D`, rarer in purchases than its quote.
+            guard let found = memchr(base + start + 9, Int32(UInt8(ascii: "D")), count - length + 1 - start) else { return nil }
+            let quote = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base - 9
+            start = quote + 1
+            guard memcmp(base + quote, member.utf8Start, length) == 0 else { continue }
+            var before = quote - 1
+            while before >= 0, isSpace(base[before]) { before -= 1 }
+            guard before >= 0, base[before] == UInt8(ascii: "{") || base[before] == UInt8(ascii: ",") else { continue }
+            var at = quote + length
+            while at < count, isSpace(base[at]) { at += 1 }
+            guard at < count, base[at] == UInt8(ascii: ":") else { continue }
+            at += 1
+            while at < count, isSpace(base[at]) { at += 1 }
+            guard at < count, base[at] == 0x22 else { return nil }
+            // A date has no escapes: its closing quote is the next one.
+            guard let close = memchr(base + at + 1, 0x22, count - at - 1) else { return nil }
+            let end = UnsafeRawPointer(close).assumingMemoryBound(to: UInt8.self) - base
+            return at..<(end + 1)
+        }
+        return nil
+    }
+}
+
+/// One JSON date string.
+private struct JSONDateValue: FastJSONCodable {
+    var date: Date
+
+    func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
+        try writer.value(date)
+    }
+
+    init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
+        date = try reader.readDate()
+    }
+}

@@ -469,7 +469,8 @@ public struct ZMartKafkaRun: Sendable {
                     // gives each record's offset (the topic is new and the producer keeps order).
                     let partition = Murmur2.partition(forKey: key, partitionCount: partitions)
                     try producer.send(
-                        topic: topic, partition: partition, key: key, value: value, timestamp: now, headers: Headers())
+                        topic: topic, partition: partition, key: key, value: value,
+                        timestamp: ZMartInput.purchaseTime(value) ?? now, headers: Headers())
                     lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
                     records += 1
                     if transactional && records % 50_000 == 0 {

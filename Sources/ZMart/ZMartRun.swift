@@ -190,7 +190,8 @@ public struct ZMartRun {
         func produce(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, line: Int) throws {
             if feed.started == nil { feed.started = clock.now }
             let partition = try producer.sendReturningPartition(
-                topic: ZMartTopology.transactions, key: key, value: value, timestamp: now)
+                topic: ZMartTopology.transactions, key: key, value: value,
+                timestamp: ZMartInput.purchaseTime(value) ?? now)
             feed.lineOfOffset[Int(partition)].append(Int32(truncatingIfNeeded: line))
             feed.records += 1
             if producer.pendingRecords >= batch { try pump() }

@@ -457,6 +457,35 @@ struct ZMartCommandTests {
         #expect(try run(["--state-dir", folder.path]).stderr.contains("--state-dir needs --stateful"))
     }
 
+    @Test func statefulOutputsAreTheSameOnBothRuntimesWithNoPurchaseLate() throws {
+        // The runtimes process their partitions' records in timestamp order, and the loaders
+        // stamp each purchase with its time: the windowed top sellers see every purchase, and
+        // both runtimes give the same records on every output.
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let topics = ["patterns", "rewards", "purchases", "top-sellers", "fraud-alerts"]
+        var outputs: [[String: [String]]] = []
+        for runtime in Self.runtimes {
+            let directory = folder.appendingPathComponent("out\(runtime.joined())")
+            let result = try run(
+                ["--stateful", "--records", "8000", "--seed", "23", "--partitions", "6", "--json", "--output", directory.path]
+                    + runtime)
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(summary["lateRecords"] as? Int == 0, "\(runtime)")
+            var files: [String: [String]] = [:]
+            for topic in topics {
+                let text = try String(contentsOf: directory.appendingPathComponent("\(topic).tsv"), encoding: .utf8)
+                files[topic] = text.split(separator: "\n").map(String.init).sorted()
+            }
+            #expect(files["top-sellers"]?.isEmpty == false)
+            outputs.append(files)
+        }
+        for topic in topics {
+            #expect(outputs[0][topic] == outputs[1][topic], "\(topic)")
+        }
+    }
+
     @Test func badArgumentsAreRejected() throws {
         #expect(try run(["--partitions", "0"]).status != 0)
         let missing = try run(["--input", "/nonexistent/file.tsv"])
