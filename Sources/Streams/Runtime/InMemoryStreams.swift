@@ -11,7 +11,9 @@ import Logging
 /// caused are written (at-least-once). It runs on the caller's thread: call
 /// ``runUntilIdle()`` whenever input has arrived. With ``StreamsConfig/numStreamThreads`` above
 /// one, the tasks are dealt to that many stream threads that process in parallel during the
-/// call.
+/// call. Each stream thread processes its partitions' records earliest timestamp first across
+/// all of them, so a task behind a repartition topic sees its records in event-time order when
+/// the inputs' timestamps are event times (different threads advance independently).
 ///
 /// ```swift
 /// let streams = try InMemoryStreams(topology: topology, cluster: cluster,
