@@ -101,7 +101,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     @exclusivity(unchecked) private var heldRecords = 0
     @exclusivity(unchecked) private var heldBytes = 0
     @exclusivity(unchecked) private var heldSince: UInt64 = 0
-    /// Which partition's held record is processed next (see ``processHeld(caughtUp:)``).
+    /// Which partition's held record is processed next (see ``processHeld(caughtUp:for:)``).
     @exclusivity(unchecked) private var order = EarliestFirst()
     /// Polled records are held, and the next poll does not wait, until this many bytes are
     /// held, a poll finds nothing more fetched, or ``maxHoldNanos`` have passed.
@@ -112,8 +112,11 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// fetch known to be due); and the most bytes it holds meanwhile.
     static let maxFetchWaitNanos: UInt64 = 1_000_000_000
     static let maxHeldWhileWaiting = 32 << 20
-    /// Whether the last ``processHeld(caughtUp:)`` held back for a partition's fetch.
+    /// Whether the last ``processHeld(caughtUp:for:)`` held back for a partition's fetch.
     @exclusivity(unchecked) private var awaitingFetch = false
+    /// Whether the last ``processHeld(caughtUp:for:)`` stopped at the end of its slice, with records
+    /// it would have gone on with: the next goes on at once.
+    @exclusivity(unchecked) private var draining = false
     /// An error raised inside the rebalance callback, thrown after the poll returns.
     private var callbackError: (any Error)?
     private var failed = false
@@ -422,6 +425,9 @@ final class KafkaStreamThread: @unchecked Sendable {
             try consumer.subscribe(Array(Set(subtopologyOf.keys.map(\.rawValue))).sorted())
             lastCommit = streams.clock()
             let interval = streams.commitInterval.milliseconds
+            // How long one call processes held records: the loop commits, punctuates and polls
+            // between calls.
+            let slice = UInt64(max(min(interval, 100), 1)) * 1_000_000
             let maxRecords = streams.config.maxPollRecords
             let pollTimeout = streams.kafka.pollTimeout
             while !stopRequested.load(ordering: .relaxed) {
@@ -433,7 +439,7 @@ final class KafkaStreamThread: @unchecked Sendable {
                     polled = try consumer.poll(maxRecords: maxRecords, timeout: timeout) { record in
                         self.hold(record)
                     }
-                    count = callbackError == nil ? try processHeld(caughtUp: polled == 0) : 0
+                    count = callbackError == nil ? try processHeld(caughtUp: polled == 0, for: slice) : 0
                 } catch let error as StreamsError
                     where exactlyOnce && (error.code == .transactionAborted || Self.failedWithItsTransaction(error))
                 {
@@ -567,20 +573,27 @@ final class KafkaStreamThread: @unchecked Sendable {
     /// Records are processed once enough are held (see ``holdBytes``), the last poll found
     /// nothing more fetched (`caughtUp`), or ``maxHoldNanos`` passed; and only while every
     /// partition with nothing held is caught up (``awaitsFetch(_:now:)``): the next records
-    /// of one that is not may be earlier than the others'.
+    /// of one that is not may be earlier than the others'. For about `slice` nanoseconds a
+    /// call, so that the thread commits, punctuates and polls between; the next goes on at once.
     /// - Returns: How many records were processed.
-    private func processHeld(caughtUp: Bool) throws -> Int {
+    private func processHeld(caughtUp: Bool, for slice: UInt64) throws -> Int {
         awaitingFetch = false
         guard heldRecords > 0,
-            caughtUp || heldBytes >= Self.holdBytes || monotonicNanos() &- heldSince >= Self.maxHoldNanos
+            draining || caughtUp || heldBytes >= Self.holdBytes || monotonicNanos() &- heldSince >= Self.maxHoldNanos
         else { return 0 }
+        draining = false
         let now = monotonicNanos()
+        let end = now &+ slice
         if heldBytes < Self.maxHeldWhileWaiting, routes.values.contains(where: { $0.polled.isEmpty && awaitsFetch($0, now: now) }) {
             awaitingFetch = true
             return 0
         }
         var processed = 0
         while !holding.isEmpty {
+            if processed & 63 == 63, monotonicNanos() >= end {
+                draining = true
+                return processed
+            }
             let earliest = order.choose(among: holding.count) { holding[$0].polled.headTimestamp }
             let route = holding[earliest]
             heldRecords -= 1
