@@ -652,7 +652,7 @@ final class KafkaStreamThread: @unchecked Sendable {
     private func forgetReleasedRecords() {
         holding.removeAll { route in routes[route.partition] !== route || route.polled.isEmpty }
         heldRecords = holding.reduce(0) { $0 + $1.polled.count }
-        heldBytes = holding.reduce(0) { $0 + $1.polled.byteCount }
+        heldBytes = holding.reduce(0) { $0 + $1.polled.pendingBytes }
     }
 
     /// Hands one polled record to the task that owns its partition.

@@ -19,7 +19,7 @@ struct PolledRecords {
         let headers: Headers
     }
 
-    private(set) var entries: [Entry] = []
+    private var entries: [Entry] = []
     private var bytes: [UInt8] = []
     /// The next entry to process.
     private var head = 0
@@ -28,8 +28,8 @@ struct PolledRecords {
     var isEmpty: Bool { head == entries.count }
     /// How many records are held.
     var count: Int { entries.count - head }
-    /// The bytes held (keys and values), those of processed records included until all are.
-    var byteCount: Int { bytes.count }
+    /// The key and value bytes of the records not processed yet.
+    private(set) var pendingBytes = 0
     /// The next record's timestamp. - Precondition: not empty.
     var headTimestamp: Int64 { entries[head].timestamp }
 
@@ -39,6 +39,7 @@ struct PolledRecords {
         if let key { bytes.append(contentsOf: key) }
         let valueStart = value == nil ? -1 : bytes.count
         if let value { bytes.append(contentsOf: value) }
+        pendingBytes += (key?.count ?? 0) + (value?.count ?? 0)
         entries.append(
             Entry(
                 offset: offset, timestamp: timestamp, keyStart: keyStart, keyCount: key?.count ?? 0,
@@ -52,6 +53,7 @@ struct PolledRecords {
     ) rethrows {
         let entry = entries[head]
         head += 1
+        pendingBytes -= entry.keyCount + entry.valueCount
         defer { if head == entries.count { removeAll() } }
         try bytes.withUnsafeBytes { all in
             let key = entry.keyStart < 0 ? nil : UnsafeRawBufferPointer(rebasing: all[entry.keyStart..<entry.keyStart + entry.keyCount])
@@ -65,5 +67,6 @@ struct PolledRecords {
         entries.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
         head = 0
+        pendingBytes = 0
     }
 }
