@@ -251,6 +251,38 @@ struct TypedStoreConformanceTests {
     }
 
     @Test(arguments: TypedStoreCase.all)
+    func windowStoreRemovesWindowsItWasOpenedOnAndWindowsMadeAfterEachRemoval(_ test: TypedStoreCase) throws {
+        try withStore(test.engine) { bytes in
+            // Windows already in the engine when the store is opened, as after a restore.
+            let before = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64)
+            for key in ["x", "y"] { try before.put(key, 1, windowStart: 0) }
+            let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)
+            try store.update("x", windowStart: 0) { $0! += 1 }
+            try store.update("z", windowStart: 1000) { $0 = ($0 ?? 0) + 5 }
+            #expect(try store.removeWindows(startingAtOrBefore: 0).map { "\($0.key)@\($0.start)=\($0.value)" } == ["x@0=2", "y@0=1"])
+            // After the first removal: windows made by update and by put, one deleted and made
+            // again, and one deleted for good.
+            try store.update("x", windowStart: 2000) { $0 = ($0 ?? 0) + 1 }
+            try store.put("y", 7, windowStart: 2000)
+            try store.put("y", nil, windowStart: 2000)
+            try store.put("y", 8, windowStart: 2000)
+            try store.put("w", 9, windowStart: 3000)
+            try store.put("w", nil, windowStart: 3000)
+            try store.update("z", windowStart: 1000) { $0! += 1 }
+            #expect(try store.removeWindows(startingAtOrBefore: 500).isEmpty)
+            #expect(
+                try store.removeWindows(startingAtOrBefore: 3000).map { "\($0.key)@\($0.start)=\($0.value)" }
+                    == ["z@1000=6", "x@2000=1", "y@2000=8"])
+            try store.put("v", 1, windowStart: 4000)
+            try store.put("v", 2, windowStart: 5000)
+            #expect(try store.deleteWindows(before: 5000) == 1)
+            try store.flush()
+            let reread = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64)
+            #expect(try reread.all().map { "\($0.key)@\($0.start)=\($0.value)" } == ["v@5000=2"])
+        }
+    }
+
+    @Test(arguments: TypedStoreCase.all)
     func windowStoreFlushWritesEveryCachedWindowToTheEngine(_ test: TypedStoreCase) throws {
         try withStore(test.engine) { bytes in
             let store = WindowStore(bytes, key: Serde<String>.string, value: Serde<Int64>.int64, cacheCapacity: test.cacheCapacity)

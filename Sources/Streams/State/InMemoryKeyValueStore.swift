@@ -42,7 +42,7 @@ public final class InMemoryKeyValueStore: KeyValueBytesStore {
 
     public func range(from: [UInt8]?, to: [UInt8]?, reverse: Bool) throws -> [KeyValueBytes] {
         try checkOpen()
-        let keys = sortedKeys ?? entries.keys.map(\.bytes).sorted { compareKeyBytes($0, $1) < 0 }
+        let keys = sortedKeys ?? entries.keys.map { $0.bytes }.sorted { compareKeyBytes($0, $1) < 0 }
         sortedKeys = keys
         // The first key not below `from`, then up to the last not above `to`.
         var low = 0

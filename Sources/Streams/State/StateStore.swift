@@ -94,11 +94,18 @@ extension KeyValueBytesStore {
 /// Compares byte strings as ``KeyValueBytesStore`` orders keys: unsigned lexicographic, a
 /// prefix before the longer string.
 public func compareKeyBytes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int {
-    let count = min(lhs.count, rhs.count)
+    compareKeyBytes(lhs, count: lhs.count, rhs, count: rhs.count)
+}
+
+/// ``compareKeyBytes(_:_:)`` of the first `lhsCount` bytes of `lhs` and the first `rhsCount`
+/// of `rhs` (a window store's keys without their window start, say).
+@usableFromInline
+func compareKeyBytes(_ lhs: [UInt8], count lhsCount: Int, _ rhs: [UInt8], count rhsCount: Int) -> Int {
+    let count = min(lhsCount, rhsCount)
     for index in 0..<count where lhs[index] != rhs[index] {
         return lhs[index] < rhs[index] ? -1 : 1
     }
-    return lhs.count == rhs.count ? 0 : (lhs.count < rhs.count ? -1 : 1)
+    return lhsCount == rhsCount ? 0 : (lhsCount < rhsCount ? -1 : 1)
 }
 
 /// A typed store kept in a ``KeyValueBytesStore`` (``KeyValueStore``, ``WindowStore``): what

@@ -191,7 +191,8 @@ final class StoreCache<Value> {
     /// not cached; loads nothing.
     @inlinable
     func cachedValue(_ key: [UInt8]) -> Value?? {
-        lookup(key, hash: KeyBytes.hash(key), head: Head(key)).map(\.value)
+        // A closure, not a key path: applying `\.value` made a key path on every call.
+        lookup(key, hash: KeyBytes.hash(key), head: Head(key)).map { $0.value }
     }
 
     /// Records that `entry` (from ``entry(_:load:writeBack:)``) was written: it reaches the
@@ -276,6 +277,25 @@ final class StoreCache<Value> {
         }
         count = kept.count
         for slot in kept { place(slot) }
+    }
+
+    /// Calls `body` with the key of every cached entry (a deletion not yet written included).
+    @usableFromInline
+    func forEachKey(_ body: ([UInt8]) -> Void) {
+        for index in 0...mask {
+            if let entry = slots[index].entry?.takeUnretainedValue() { body(entry.key) }
+        }
+    }
+
+    /// Forgets the entries whose key matches, written or not: the caller deletes those keys
+    /// from the store itself, so their unwritten changes are dropped (a dropped entry still in
+    /// the dirty order is clean there, so a write-back skips it).
+    @usableFromInline
+    func drop(where matches: ([UInt8]) -> Bool) {
+        for index in 0...mask {
+            if let entry = slots[index].entry?.takeUnretainedValue(), entry.dirty, matches(entry.key) { entry.dirty = false }
+        }
+        forget(where: matches)
     }
 
     /// Forgets everything, written or not (the task is closed, or its state is discarded).

@@ -18,6 +18,10 @@ public final class WindowStore<Key, Value>: StateStore {
     // Confined to the store's thread, like every store: no run-time exclusivity checks.
     /// The buffer stored keys are made in for a lookup (see ``storeKey(of:_:)``).
     @exclusivity(unchecked) @usableFromInline var keyBuffer: [UInt8] = []
+    /// The stored keys of the windows by start, so that removing the windows before a bound
+    /// reads only those instead of the whole store (see ``StartIndex``); `nil` until the first
+    /// removal builds it.
+    @exclusivity(unchecked) @usableFromInline var startIndex: StartIndex?
 
     /// Wraps a bytes store; every call goes straight to it.
     public convenience init(_ bytes: any KeyValueBytesStore, key: Serde<Key>, value: Serde<Value>) {
@@ -76,12 +80,27 @@ public final class WindowStore<Key, Value>: StateStore {
         let stored = try storeKey(of: key, start)
         guard let cache else {
             var value = try bytes.get(stored).map(valueSerde.deserialize)
+            let created = value == nil
             let result = try body(&value)
             try writeToBytes(stored, value)
+            if created, value != nil { startIndex?.add(stored, start: start) }
             return result
         }
-        return try cache.update(
-            stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, inPlace: inPlace, body)
+        guard startIndex != nil else {
+            return try cache.update(
+                stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, inPlace: inPlace, body)
+        }
+        var created = false
+        let result = try cache.update(
+            stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, inPlace: inPlace
+        ) { value in
+            let absent = value == nil
+            let result = try body(&value)
+            created = absent && value != nil
+            return result
+        }
+        if created { startIndex?.add(stored, start: start) }
+        return result
     }
 
     /// Stores `value` for `key` in the window starting at `start`; `nil` deletes it.
@@ -93,6 +112,7 @@ public final class WindowStore<Key, Value>: StateStore {
         } else {
             try writeToBytes(stored, value)
         }
+        if value != nil { startIndex?.add(stored, start: start) }
     }
 
     /// The windows of `key` that start in `from...to`, oldest first.
@@ -118,41 +138,67 @@ public final class WindowStore<Key, Value>: StateStore {
     /// - Returns: How many entries were deleted.
     @discardableResult
     public func deleteWindows(before start: Int64) throws -> Int {
-        let deleted = { (key: [UInt8]) in key.count >= 8 && Self.start(of: key) < start }
-        try writeBackIfDirty(deleted)
-        return try deleteWrittenBack(deleted)
+        guard start > .min else { return 0 }
+        return try takeWindows(startingAtOrBefore: start - 1, reading: false).count
     }
 
     /// Removes the windows that start at or before `start` and returns them, oldest first and
     /// then by the bytes of their keys: what a windowed aggregation that emits on window close forwards.
     /// Values still cached are returned as cached, without a deserialization.
     public func removeWindows(startingAtOrBefore start: Int64) throws -> [(key: Key, start: Int64, value: Value)] {
-        func closed(_ key: [UInt8]) -> Bool { key.count >= 8 && Self.start(of: key) <= start }
-        try writeBackIfDirty(closed)
-        var removed: [(key: [UInt8], start: Int64, value: Value)] = []
-        for entry in try bytes.all() where closed(entry.key) {
-            let value = try cache?.cachedValue(entry.key).flatMap { $0 } ?? valueSerde.deserialize(entry.value)
-            removed.append((Array(entry.key.dropLast(8)), Self.start(of: entry.key), value))
-        }
+        let removed = try takeWindows(startingAtOrBefore: start, reading: true)
         guard !removed.isEmpty else { return [] }
-        removed.sort { $0.start != $1.start ? $0.start < $1.start : compareKeyBytes($0.key, $1.key) < 0 }
-        let windows = try removed.map { (try keySerde.deserialize($0.key), $0.start, $0.value) }
-        _ = try deleteWrittenBack(closed)
-        return windows
+        return try removed.map { (try keySerde.deserialize(Array($0.key.dropLast(8))), $0.start, $0.value!) }
     }
 
-    /// Writes the cache back if some window about to be deleted is dirty in it: the store
-    /// underneath then holds every such window, and the cache only the same values (or
-    /// windows that stay). Otherwise a deleted window's unwritten change would outlive it.
-    func writeBackIfDirty(_ deleted: ([UInt8]) -> Bool) throws {
-        if cache?.hasDirtyEntry(where: deleted) == true { try writeCachedEntries() }
+    /// Deletes the windows that start at or before `bound`, found through the start index
+    /// (built on first use), and returns them oldest first, then by stored key; with
+    /// `reading`, each with its value (cached or deserialized), else with `nil`.
+    func takeWindows(startingAtOrBefore bound: Int64, reading: Bool) throws -> [(key: [UInt8], start: Int64, value: Value?)] {
+        if startIndex == nil { try buildStartIndex() }
+        let closed = startIndex!.take(startingAtOrBefore: bound)
+        guard !closed.isEmpty else { return [] }
+        var removed: [(key: [UInt8], start: Int64, value: Value?)] = []
+        var deleted: [[UInt8]] = []
+        removed.reserveCapacity(closed.count)
+        deleted.reserveCapacity(closed.count)
+        for key in closed {
+            // An index entry can be stale (the window was deleted since): the cache, else the
+            // store underneath, decides. A cached deletion not yet written still has to reach
+            // the store.
+            if let cache, let cached = cache.cachedValue(key) {
+                if let value = cached { removed.append((key, Self.start(of: key), reading ? value : nil)) }
+                deleted.append(key)
+            } else if let stored = try bytes.get(key) {
+                removed.append((key, Self.start(of: key), reading ? try valueSerde.deserialize(stored) : nil))
+                deleted.append(key)
+            }
+        }
+        // A closed window's unwritten change is dropped with it, and the deletion reaches the
+        // store underneath (and its changelog) directly: the other cached changes stay
+        // unwritten until the next flush.
+        cache?.drop(where: closed.contains)
+        for key in deleted { _ = try bytes.delete(key) }
+        // By start, then by the key's bytes (the stored key without its start). The positions
+        // are sorted, not the windows: their values' type is generic here.
+        let keys = removed.map { $0.key }
+        let starts = removed.map { $0.start }
+        let order = removed.indices.sorted { a, b in
+            starts[a] != starts[b]
+                ? starts[a] < starts[b] : compareKeyBytes(keys[a], count: keys[a].count - 8, keys[b], count: keys[b].count - 8) < 0
+        }
+        return order.map { removed[$0] }
     }
 
-    /// Deletes the windows whose keys match, after ``writeBackIfDirty(_:)``: their cache
-    /// entries are clean, so they are forgotten.
-    func deleteWrittenBack(_ deleted: ([UInt8]) -> Bool) throws -> Int {
-        cache?.forget(where: deleted)
-        return try bytes.deleteAll(where: deleted)
+    /// Indexes every window by start, once: those of the store underneath (so windows that it
+    /// held when it was opened, restored from a changelog or a local copy, are in it) and those
+    /// cached (without writing them, so a commit still writes each once). From then on the
+    /// writes of this store keep the index.
+    func buildStartIndex() throws {
+        var index = StartIndex()
+        for entry in try bytes.all() where entry.key.count >= 8 { index.add(entry.key, start: Self.start(of: entry.key)) }
+        cache?.forEachKey { key in if key.count >= 8 { index.add(key, start: Self.start(of: key)) } }
+        startIndex = index
     }
 
     /// An estimate of the number of entries.
@@ -168,6 +214,7 @@ public final class WindowStore<Key, Value>: StateStore {
     /// ``KeyValueStore/close()``.
     public func close() {
         cache?.discard()
+        startIndex = nil
         bytes.close()
     }
 
@@ -232,5 +279,38 @@ extension Stores {
         StoreBuilder(supplier: supplier) { bytes, cacheCapacity in
             WindowStore(bytes, key: key, value: value, cacheCapacity: cacheCapacity)
         }
+    }
+}
+
+/// The stored keys of a window store's windows, grouped by window start: what lets removing
+/// closed windows touch only them, as Kafka Streams' segmented window stores drop whole
+/// segments instead of scanning.
+///
+/// A key is added when its window is created or put; one deleted since stays listed until its
+/// start is taken, and the store then checks that the window still exists. Few starts
+/// are open at a time (a window size over its advance, plus the grace period), so finding the
+/// ones at or before a bound scans a short list of starts, never the keys.
+@usableFromInline
+struct StartIndex {
+    @usableFromInline var keysByStart: [Int64: Set<[UInt8]>] = [:]
+    /// The earliest start listed, so that a bound before it is answered without a scan.
+    @usableFromInline var earliest: Int64 = .max
+
+    @inlinable init() {}
+
+    @inlinable mutating func add(_ storedKey: [UInt8], start: Int64) {
+        keysByStart[start, default: []].insert(storedKey)
+        if start < earliest { earliest = start }
+    }
+
+    /// Removes and returns the keys listed for starts at or before `bound`.
+    mutating func take(startingAtOrBefore bound: Int64) -> Set<[UInt8]> {
+        guard bound >= earliest else { return [] }
+        var taken: Set<[UInt8]> = []
+        for start in keysByStart.keys.filter({ $0 <= bound }) {
+            taken.formUnion(keysByStart.removeValue(forKey: start)!)
+        }
+        earliest = keysByStart.keys.min() ?? .max
+        return taken
     }
 }
