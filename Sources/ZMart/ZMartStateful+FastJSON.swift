@@ -168,6 +168,7 @@ extension CardUse: FastJSONCodable {
     /// Writes the use as one JSON object.
     public func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
         writer.beginObject()
+        writer.field("card", card)
         writer.field("zipCode", zipCode)
         writer.field("time", time)
         writer.endObject()
@@ -175,18 +176,21 @@ extension CardUse: FastJSONCodable {
 
     /// Reads a use from one JSON object; unknown members are skipped.
     public init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
+        var card: String?
         var zipCode: String?
         var time: Int64?
         try reader.readObject { (key, reader) throws(JSONCodingError) in
             switch key {
+            case "card": card = try reader.readString()
             case "zipCode": zipCode = try reader.readString()
             case "time": time = try reader.readInt(as: Int64.self)
             default: try reader.skipValue()
             }
         }
+        guard let card else { throw reader.missing("card") }
         guard let zipCode else { throw reader.missing("zipCode") }
         guard let time else { throw reader.missing("time") }
-        self.init(zipCode: zipCode, time: time)
+        self.init(card: card, zipCode: zipCode, time: time)
     }
 }
 

@@ -139,15 +139,18 @@ public struct ItemSale: Codable, Equatable, Sendable {
     }
 }
 
-/// A card's use, as the fraud detector remembers it.
+/// A card's use, as the fraud detector remembers it (among its customer's recent uses).
 public struct CardUse: Codable, Equatable, Sendable {
+    /// The masked card (only its last four digits show).
+    public var card: String
     /// Where.
     public var zipCode: String
     /// When, in milliseconds since the epoch.
     public var time: Int64
 
     /// Creates a use.
-    public init(zipCode: String, time: Int64) {
+    public init(card: String, zipCode: String, time: Int64) {
+        self.card = card
         self.zipCode = zipCode
         self.time = time
     }
@@ -254,25 +257,26 @@ final class FraudDetector: Processor {
         uses = try context.stateStore(named: "card-uses", as: KeyValueStore<String, [CardUse]>.self)
     }
 
-    /// Records come keyed by customer; uses are kept (and alerts keyed) by customer and card.
+    /// Records come keyed by customer, and the recent uses of all a customer's cards are kept
+    /// under the customer (no key to make per record, and one entry per customer); alerts
+    /// are keyed by customer and card.
     func process(_ record: Record<String, CustomerActivity>) throws {
         let now = record.timestamp
         let activity = record.value
-        let card = record.key + " " + activity.card
-        let use = CardUse(zipCode: activity.zipCode, time: now)
+        let use = CardUse(card: activity.card, zipCode: activity.zipCode, time: now)
         // In place: the cached uses are changed where they are, not copied first (nothing
         // here throws).
-        let other = try uses.update(card, inPlace: true) { recent -> CardUse? in
+        let other = try uses.update(record.key, inPlace: true) { recent -> CardUse? in
             if recent == nil { recent = [] }
             recent!.removeAll { abs(now - $0.time) > window }
-            let other = recent!.first { $0.zipCode != activity.zipCode }
+            let other = recent!.first { $0.zipCode != activity.zipCode && $0.card == activity.card }
             recent!.append(use)
             return other
         }
         if let other {
             let (first, second) = other.time <= now ? (other, use) : (use, other)
             try context.forward(
-                record.withKey(card).withValue(
+                record.withKey(record.key + " " + activity.card).withValue(
                     FraudAlert(
                         customerId: record.key, card: activity.card, firstZip: first.zipCode,
                         firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))

@@ -68,6 +68,9 @@ struct ZMartStatefulTests {
             Self.purchase(customer: "C2", card: Self.cards[1], zip: "10001", minutes: 20),  // too far apart
             Self.purchase(customer: "C3", card: Self.cards[2], zip: "60601", minutes: 1),
             Self.purchase(customer: "C3", card: Self.cards[2], zip: "60601", minutes: 2),  // same zip
+            // One customer, two cards, two zip codes: each card was used in one zip code.
+            Self.purchase(customer: "C4", card: Self.cards[1], zip: "30301", minutes: 3),
+            Self.purchase(customer: "C4", card: Self.cards[2], zip: "73301", minutes: 4),
         ])
         let alerts = try driver.createOutputTopic("fraud-alerts", key: .string, value: .json(FraudAlert.self)).readValuesToList()
         #expect(alerts.count == 1)
