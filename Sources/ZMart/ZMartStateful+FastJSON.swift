@@ -42,25 +42,44 @@ extension RewardTotal: FastJSONCodable {
 }
 
 extension ItemSales: FastJSONCodable {
-    /// Writes the sales as one JSON object.
+    /// Writes the sales as one JSON object: `{"units": {item: units, …}}`, items in the order
+    /// first sold.
     public func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
         writer.beginObject()
-        try writer.field("units", units)
+        try writer.field("units", UnitsByItem(sales: self))
         writer.endObject()
     }
 
     /// Reads sales from one JSON object; unknown members are skipped.
     public init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
-        var units: [String: Int]?
+        var units: UnitsByItem?
         try reader.readObject { (key, reader) throws(JSONCodingError) in
             switch key {
-            case "units": units = try reader.read([String: Int].self)
+            case "units": units = try reader.read(UnitsByItem.self)
             default: try reader.skipValue()
             }
         }
         guard let units else { throw reader.missing("units") }
-        self.init()
-        self.units = units
+        self = units.sales
+    }
+
+    /// The `units` member: one JSON member per item.
+    struct UnitsByItem: FastJSONCodable {
+        var sales: ItemSales
+
+        init(sales: ItemSales) { self.sales = sales }
+
+        func writeJSON(to writer: inout JSONWriter) throws(JSONCodingError) {
+            writer.beginObject()
+            for (item, count) in zip(sales.items, sales.itemUnits) { try writer.member(item, count) }
+            writer.endObject()
+        }
+
+        init(readingJSON reader: inout JSONReader) throws(JSONCodingError) {
+            var sales = ItemSales()
+            try reader.readObject { (key, reader) throws(JSONCodingError) in sales.set(try reader.readInt(), of: key.stringValue) }
+            self.sales = sales
+        }
     }
 }
 

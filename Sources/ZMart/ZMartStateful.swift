@@ -22,18 +22,77 @@ public struct RewardTotal: Codable, Equatable, Hashable, Sendable {
 }
 
 /// Units sold per item, in one zip code and one window.
+///
+/// The items are kept in the order they were first sold, next to their units: a window
+/// holds a few dozen items at most, so finding one by comparing names costs less than hashing
+/// it, and the aggregate grows without rehashing. As JSON it is `{"units": {item: units, …}}`,
+/// items in that order.
 public struct ItemSales: Codable, Equatable, Sendable {
-    /// Units by item.
-    public var units: [String: Int] = [:]
+    /// The items sold, in the order first sold.
+    public private(set) var items: [String] = []
+    /// The units of each of ``items``, at the same position.
+    public private(set) var itemUnits: [Int] = []
 
     /// No sales.
     public init() {}
 
+    /// The sales of `units` (item by item, by name).
+    public init(units: [String: Int]) {
+        for (item, count) in units.sorted(by: { $0.key < $1.key }) { add(count, of: item) }
+    }
+
+    /// Units by item.
+    public var units: [String: Int] { Dictionary(zip(items, itemUnits)) { first, _ in first } }
+
+    /// Adds `units` sold of `item`.
+    public mutating func add(_ units: Int, of item: String) {
+        if let index = items.firstIndex(of: item) {
+            itemUnits[index] += units
+        } else {
+            items.append(item)
+            itemUnits.append(units)
+        }
+    }
+
+    /// Sets the units sold of `item`.
+    mutating func set(_ units: Int, of item: String) {
+        if let index = items.firstIndex(of: item) {
+            itemUnits[index] = units
+        } else {
+            items.append(item)
+            itemUnits.append(units)
+        }
+    }
+
     /// The best sellers, most units first, ties by name.
     public func top(_ count: Int) -> [ItemUnits] {
-        units.map { ItemUnits(item: $0.key, units: $0.value) }
+        zip(items, itemUnits).map { ItemUnits(item: $0, units: $1) }
             .sorted { ($0.units, $1.item) > ($1.units, $0.item) }
             .prefix(count).map { $0 }
+    }
+
+    /// The same units of the same items, in any order.
+    public static func == (lhs: ItemSales, rhs: ItemSales) -> Bool { lhs.units == rhs.units }
+
+    enum CodingKeys: String, CodingKey { case units }
+
+    /// An item's name as a JSON member name.
+    struct ItemKey: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let units = try decoder.container(keyedBy: CodingKeys.self).nestedContainer(keyedBy: ItemKey.self, forKey: .units)
+        for key in units.allKeys { set(try units.decode(Int.self, forKey: key), of: key.stringValue) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        var units = container.nestedContainer(keyedBy: ItemKey.self, forKey: .units)
+        for (item, count) in zip(items, itemUnits) { try units.encode(count, forKey: ItemKey(stringValue: item)) }
     }
 }
 
@@ -220,7 +279,7 @@ extension ZMartTopology {
             .windowedBy(.ofSize(hour, grace: grace))
             .emitStrategy(.onWindowClose)
             .aggregate(named: "item-sales", into: { ItemSales() }, materialized("item-sales", .json(ItemSales.self))) {
-                _, sale, sales in sales.units[sale.item, default: 0] += sale.quantity
+                _, sale, sales in sales.add(sale.quantity, of: sale.item)
             }
             .toStream()
             .map(named: "top-five") { window, sales in

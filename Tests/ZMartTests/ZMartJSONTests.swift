@@ -63,7 +63,7 @@ struct ZMartJSONTests {
         var uses: [CardUse] = []
         for index in 0..<500 {
             let purchase = generator.next()
-            sales.units[purchase.itemPurchased, default: 0] += purchase.quantity
+            sales.add(purchase.quantity, of: purchase.itemPurchased)
             uses.append(CardUse(card: "xxxx-xxxx-xxxx-\(1000 + index % 7)", zipCode: purchase.zipCode, time: Int64(index) * 60_000 - 1_000_000))
             try same(CustomerActivity(purchase: purchase))
             try same(ItemSale(item: purchase.itemPurchased, quantity: purchase.quantity))
