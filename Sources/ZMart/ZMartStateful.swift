@@ -42,26 +42,20 @@ public struct ItemSales: Codable, Equatable, Sendable {
     }
 
     /// Units by item.
-    public var units: [String: Int] { Dictionary(zip(items, itemUnits)) { first, _ in first } }
+    public var units: [String: Int] { Dictionary(uniqueKeysWithValues: zip(items, itemUnits)) }
 
     /// Adds `units` sold of `item`.
-    public mutating func add(_ units: Int, of item: String) {
-        if let index = items.firstIndex(of: item) {
-            itemUnits[index] += units
-        } else {
-            items.append(item)
-            itemUnits.append(units)
-        }
-    }
+    public mutating func add(_ units: Int, of item: String) { itemUnits[position(of: item)] += units }
 
     /// Sets the units sold of `item`.
-    mutating func set(_ units: Int, of item: String) {
-        if let index = items.firstIndex(of: item) {
-            itemUnits[index] = units
-        } else {
-            items.append(item)
-            itemUnits.append(units)
-        }
+    mutating func set(_ units: Int, of item: String) { itemUnits[position(of: item)] = units }
+
+    /// Where `item` is in ``items``, added (with no units) if it is not there yet.
+    private mutating func position(of item: String) -> Int {
+        if let index = items.firstIndex(of: item) { return index }
+        items.append(item)
+        itemUnits.append(0)
+        return items.count - 1
     }
 
     /// The best sellers, most units first, ties by name.

@@ -257,28 +257,6 @@ final class StoreCache<Value> {
         }
     }
 
-    /// Whether some entry not yet written to the store has a key that matches.
-    @inlinable
-    func hasDirtyEntry(where matches: ([UInt8]) -> Bool) -> Bool {
-        dirtyOrder.contains { $0.dirty && matches($0.key) }
-    }
-
-    /// Forgets the clean entries whose key matches (the store deleted them).
-    @usableFromInline
-    func forget(where matches: ([UInt8]) -> Bool) {
-        var kept: [Slot] = []
-        kept.reserveCapacity(count)
-        for index in 0...mask {
-            let slot = slots[index]
-            guard let reference = slot.entry else { continue }
-            slots[index] = .empty
-            let entry = reference.takeUnretainedValue()
-            if !entry.dirty && matches(entry.key) { reference.release() } else { kept.append(slot) }
-        }
-        count = kept.count
-        for slot in kept { place(slot) }
-    }
-
     /// Calls `body` with the key of every cached entry (a deletion not yet written included).
     @usableFromInline
     func forEachKey(_ body: ([UInt8]) -> Void) {
@@ -287,15 +265,38 @@ final class StoreCache<Value> {
         }
     }
 
+    /// Forgets the clean entries whose key matches (the store deleted them).
+    @usableFromInline
+    func forget(where matches: ([UInt8]) -> Bool) {
+        remove { !$0.dirty && matches($0.key) }
+    }
+
     /// Forgets the entries whose key matches, written or not: the caller deletes those keys
     /// from the store itself, so their unwritten changes are dropped (a dropped entry still in
-    /// the dirty order is clean there, so a write-back skips it).
+    /// the dirty order is marked clean there, so a write-back skips it).
     @usableFromInline
     func drop(where matches: ([UInt8]) -> Bool) {
-        for index in 0...mask {
-            if let entry = slots[index].entry?.takeUnretainedValue(), entry.dirty, matches(entry.key) { entry.dirty = false }
+        remove { entry in
+            guard matches(entry.key) else { return false }
+            entry.dirty = false
+            return true
         }
-        forget(where: matches)
+    }
+
+    /// Releases the entries `isRemoved` picks, in one pass over the table, and places the
+    /// others again.
+    @usableFromInline
+    func remove(_ isRemoved: (Entry) -> Bool) {
+        var kept: [Slot] = []
+        kept.reserveCapacity(count)
+        for index in 0...mask {
+            let slot = slots[index]
+            guard let reference = slot.entry else { continue }
+            slots[index] = .empty
+            if isRemoved(reference.takeUnretainedValue()) { reference.release() } else { kept.append(slot) }
+        }
+        count = kept.count
+        for slot in kept { place(slot) }
     }
 
     /// Forgets everything, written or not (the task is closed, or its state is discarded).

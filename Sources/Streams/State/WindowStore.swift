@@ -86,10 +86,6 @@ public final class WindowStore<Key, Value>: StateStore {
             if created, value != nil { startIndex?.add(stored, start: start) }
             return result
         }
-        guard startIndex != nil else {
-            return try cache.update(
-                stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, inPlace: inPlace, body)
-        }
         var created = false
         let result = try cache.update(
             stored, load: { try bytes.get(stored).map(valueSerde.deserialize) }, writeBack: writeToBytes, inPlace: inPlace
@@ -146,9 +142,7 @@ public final class WindowStore<Key, Value>: StateStore {
     /// then by the bytes of their keys: what a windowed aggregation that emits on window close forwards.
     /// Values still cached are returned as cached, without a deserialization.
     public func removeWindows(startingAtOrBefore start: Int64) throws -> [(key: Key, start: Int64, value: Value)] {
-        let removed = try takeWindows(startingAtOrBefore: start, reading: true)
-        guard !removed.isEmpty else { return [] }
-        return try removed.map { (try keySerde.deserialize(Array($0.key.dropLast(8))), $0.start, $0.value!) }
+        try takeWindows(startingAtOrBefore: start, reading: true).map { (try keySerde.deserialize(Array($0.key.dropLast(8))), $0.start, $0.value!) }
     }
 
     /// Deletes the windows that start at or before `bound`, found through the start index
