@@ -66,6 +66,7 @@ extension Purchase: FastJSONCodable {
         guard let purchaseDate else { throw reader.missing("purchaseDate") }
         guard let zipCode else { throw reader.missing("zipCode") }
         guard let storeId else { throw reader.missing("storeId") }
+        if let reason = Purchase.invalidAmount(quantity: quantity, price: price) { throw reader.invalid("price", reason) }
         self.init(
             firstName: firstName, lastName: lastName, customerId: customerId,
             creditCardNumber: creditCardNumber, itemPurchased: itemPurchased, department: department,

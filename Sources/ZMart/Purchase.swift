@@ -77,6 +77,35 @@ public struct Purchase: Codable, Equatable, Hashable, Sendable {
     /// The amount paid: quantity × unit price.
     public var total: Double { Double(quantity) * price }
 
+    /// Why a purchase of `quantity` units at `price` cannot be processed, or `nil` if it can.
+    ///
+    /// Its ``total`` must be a finite number: JSON has no infinity, so neither the pattern nor
+    /// the reward of an infinite amount could be written. Both decoders refuse such a purchase
+    /// as malformed, so it is reported and skipped like any other bad input.
+    static func invalidAmount(quantity: Int, price: Double) -> String? {
+        (Double(quantity) * price).isFinite ? nil : "quantity × price is not a finite amount"
+    }
+
+    /// Decodes a purchase, refusing one whose amount is not finite (see ``total``).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        firstName = try c.decode(String.self, forKey: .firstName)
+        lastName = try c.decode(String.self, forKey: .lastName)
+        customerId = try c.decode(String.self, forKey: .customerId)
+        creditCardNumber = try c.decode(String.self, forKey: .creditCardNumber)
+        itemPurchased = try c.decode(String.self, forKey: .itemPurchased)
+        department = try c.decode(String.self, forKey: .department)
+        employeeId = try c.decode(String.self, forKey: .employeeId)
+        quantity = try c.decode(Int.self, forKey: .quantity)
+        price = try c.decode(Double.self, forKey: .price)
+        purchaseDate = try c.decode(Date.self, forKey: .purchaseDate)
+        zipCode = try c.decode(String.self, forKey: .zipCode)
+        storeId = try c.decode(String.self, forKey: .storeId)
+        if let reason = Self.invalidAmount(quantity: quantity, price: price) {
+            throw DecodingError.dataCorruptedError(forKey: .price, in: c, debugDescription: reason)
+        }
+    }
+
     /// Returns a copy whose card number is masked with ``CardMasker/mask(_:)``.
     ///
     /// - Returns: The same purchase with all but the last four card digits

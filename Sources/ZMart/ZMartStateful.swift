@@ -9,7 +9,8 @@ public struct RewardTotal: Codable, Equatable, Hashable, Sendable {
     public var purchaseTotal: Double
     /// This purchase's points.
     public var rewardPoints: Int
-    /// The customer's points so far, this purchase's included.
+    /// The customer's points so far, this purchase's included; held at `Int.max` (or `Int.min`)
+    /// rather than overflowing.
     public var totalRewardPoints: Int
 
     /// Creates a reward total.
@@ -44,8 +45,12 @@ public struct ItemSales: Codable, Equatable, Sendable {
     /// Units by item.
     public var units: [String: Int] { Dictionary(uniqueKeysWithValues: zip(items, itemUnits)) }
 
-    /// Adds `units` sold of `item`.
-    public mutating func add(_ units: Int, of item: String) { itemUnits[position(of: item)] += units }
+    /// Adds `units` sold of `item`; the item's units are held at `Int.max` (or `Int.min`) rather
+    /// than overflowing.
+    public mutating func add(_ units: Int, of item: String) {
+        let position = position(of: item)
+        itemUnits[position] = itemUnits[position].addingSaturated(units)
+    }
 
     /// Sets the units sold of `item`.
     mutating func set(_ units: Int, of item: String) { itemUnits[position(of: item)] = units }
@@ -263,7 +268,7 @@ extension ZMartTopology {
             ) { customer, activity, total in
                 RewardTotal(
                     customerId: customer, purchaseTotal: activity.purchaseTotal, rewardPoints: activity.rewardPoints,
-                    totalRewardPoints: total.totalRewardPoints + activity.rewardPoints)
+                    totalRewardPoints: total.totalRewardPoints.addingSaturated(activity.rewardPoints))
             }
             .toStream()
             .to(rewards, Produced(key: .string, value: Serde<RewardTotal>.json().optional, name: "rewards-sink"))
@@ -334,5 +339,14 @@ final class FraudDetector: Processor {
                         customerId: record.key, card: activity.card, firstZip: first.zipCode,
                         firstTime: first.time, secondZip: second.zipCode, secondTime: second.time)))
         }
+    }
+}
+
+extension Int {
+    /// `self + other`, held at `Int.max` or `Int.min` instead of overflowing: a sum of input
+    /// numbers must not stop the stream, however large the numbers.
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

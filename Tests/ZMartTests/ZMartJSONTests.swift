@@ -103,4 +103,24 @@ struct ZMartJSONTests {
             #expect(!text.contains("4111"), "\(text)")
         }
     }
+
+    @Test(arguments: [("10", "1e308"), ("9223372036854775807", "-1e300")])
+    func bothDecodersRefuseAPurchaseWhoseAmountIsNotFinite(quantity: String, price: String) throws {
+        let json = #"{"firstName":"F","lastName":"L","customerId":"C","creditCardNumber":"4111111111111111","itemPurchased":"i","department":"d","employeeId":"e","quantity":\#(quantity),"price":\#(price),"purchaseDate":"2026-01-01T00:00:00Z","zipCode":"z","storeId":"s"}"#
+        let fast = #expect(throws: JSONCodingError.self) {
+            try FastJSONDecoder().decode(Purchase.self, from: Array(json.utf8))
+        }
+        #expect(fast?.path == "$.price")
+        #expect(fast?.reason == "quantity × price is not a finite amount")
+        let codable = #expect(throws: JSONCodingError.self) {
+            try FastJSONDecoder().decode(CodableOnly<Purchase>.self, from: Array(json.utf8))
+        }
+        #expect(codable?.path == "$.price")
+        #expect(codable?.reason.contains("not a finite amount") == true)
+        #expect(codable?.description.contains("4111") == false)
+        // Within range, the same purchase decodes on both paths.
+        let fine = json.replacingOccurrences(of: #""price":\#(price)"#, with: #""price":1"#)
+        #expect(try FastJSONDecoder().decode(Purchase.self, from: Array(fine.utf8))
+            == FastJSONDecoder().decode(CodableOnly<Purchase>.self, from: Array(fine.utf8)).value)
+    }
 }

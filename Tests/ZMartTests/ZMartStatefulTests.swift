@@ -41,6 +41,27 @@ struct ZMartStatefulTests {
         #expect(try store.get("C1")?.totalRewardPoints == 30)
     }
 
+    @Test func hugeTotalsAndUnitsAreHeldAtTheLimitInsteadOfStoppingTheStream() throws {
+        let driver = try run([
+            // Each earns Int.max points (its whole part does not fit): the sum must not trap.
+            Self.purchase(customer: "C1", card: Self.cards[0], item: "gold", quantity: Int.max, price: 1e10, minutes: 0),
+            Self.purchase(customer: "C1", card: Self.cards[0], item: "gold", quantity: Int.max, price: 1e10, minutes: 1),
+            Self.purchase(customer: "C1", card: Self.cards[0], item: "pen", quantity: 1, price: 3, minutes: 2),
+            Self.purchase(customer: "C2", card: Self.cards[1], quantity: 1, price: 3, minutes: 66),  // closes the hour
+        ])
+        let rewards = try driver.createOutputTopic("rewards", key: .string, value: Serde<RewardTotal>.json().optional)
+            .readValuesToList().compactMap { $0 }
+        #expect(rewards.map(\.totalRewardPoints) == [.max, .max, .max, 3])
+        let top = try driver.createOutputTopic("top-sellers", key: .string, value: Serde<TopSellers>.json().optional)
+            .readValuesToList().compactMap { $0 }
+        #expect(top.first?.items == [ItemUnits(item: "gold", units: .max), ItemUnits(item: "pen", units: 1)])
+
+        var sales = ItemSales()
+        sales.add(.min, of: "returns")
+        sales.add(-1, of: "returns")
+        #expect(sales.units == ["returns": .min])
+    }
+
     @Test func topSellersComeOutPerZipCodeOnceTheHourCloses() throws {
         let driver = try run([
             Self.purchase(customer: "C1", card: Self.cards[0], item: "pen", quantity: 5, zip: "90210", minutes: 1),

@@ -67,8 +67,8 @@ struct ZMartCommandTests {
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 
-    static func purchaseJSON(card: String, customer: String, quantity: String = "2") -> String {
-        #"{"firstName":"Ada","lastName":"Lovelace","customerId":"\#(customer)","creditCardNumber":"\#(card)","itemPurchased":"lamp","department":"home","employeeId":"E-1","quantity":\#(quantity),"price":12.5,"purchaseDate":"2026-11-25T08:00:00Z","zipCode":"90210","storeId":"S-1"}"#
+    static func purchaseJSON(card: String, customer: String, quantity: String = "2", price: String = "12.5") -> String {
+        #"{"firstName":"Ada","lastName":"Lovelace","customerId":"\#(customer)","creditCardNumber":"\#(card)","itemPurchased":"lamp","department":"home","employeeId":"E-1","quantity":\#(quantity),"price":\#(price),"purchaseDate":"2026-11-25T08:00:00Z","zipCode":"90210","storeId":"S-1"}"#
     }
 
     static let cards = ["5105-1051-0510-5100", "4111 1111 1111 1111", "378282246310005", "6011000990139424", "3530111333300000"]
@@ -87,11 +87,12 @@ struct ZMartCommandTests {
             "C-6\t{\"firstName\":\"Ada\",\"creditCardNumber\":\"" + Self.cards[0] + "\"}",  // 8: missing fields
             "C-7\t" + Self.purchaseJSON(card: Self.cards[2], customer: "C-7") + "\r",  // 9: CRLF
             "C-8\t",  // 10: nothing after the TAB
-            "C-9\t" + Self.purchaseJSON(card: Self.cards[4], customer: "C-9"),  // 11: no final newline
+            "C-10\t" + Self.purchaseJSON(card: Self.cards[1], customer: "C-10", quantity: "10", price: "1e308"),  // 11: amount overflows
+            "C-9\t" + Self.purchaseJSON(card: Self.cards[4], customer: "C-9"),  // 12: no final newline
         ]
         let file = folder.appendingPathComponent("input.tsv")
         try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        return (file, [2, 4, 5, 7, 8, 10])
+        return (file, [2, 4, 5, 7, 8, 10, 11])
     }
 
     func temporaryFolder() throws -> URL {
@@ -133,6 +134,7 @@ struct ZMartCommandTests {
             #expect(result.stderr.contains("line \(line): skipped malformed purchase: "))
         }
         #expect(result.stderr.contains("line 7: skipped malformed purchase: ") && result.stderr.contains("quantity"))
+        #expect(result.stderr.contains("line 11: skipped malformed purchase: ") && result.stderr.contains("not a finite amount"))
         assertNoRawCard(result.stdout, "stdout")
         assertNoRawCard(result.stderr, "stderr")
 
@@ -148,11 +150,11 @@ struct ZMartCommandTests {
             assertNoRawCard(text, "\(topic).tsv")
         }
         if runtime.isEmpty {
-            // On Kafka, the lines the deserializer rejected (4, 7, 8) went to the dead-letter
+            // On Kafka, the lines the deserializer rejected (4, 7, 8, 11) went to the dead-letter
             // topic, card numbers masked.
             let dead = try String(contentsOf: outputs.appendingPathComponent("transactions-dlq.tsv"), encoding: .utf8)
-            #expect(dead.split(separator: "\n").count == 3)
-            #expect(dead.contains("C-5\t"))
+            #expect(dead.split(separator: "\n").count == 4)
+            #expect(dead.contains("C-5\t") && dead.contains("C-10\t"))
             assertNoRawCard(dead, "transactions-dlq.tsv")
         }
         let purchases = try String(contentsOf: outputs.appendingPathComponent("purchases.tsv"), encoding: .utf8)
@@ -249,7 +251,7 @@ struct ZMartCommandTests {
         let result = try run(["--in-memory", "--input", input.path, "--bench"])
         #expect(result.status == 0)
         let last = try #require(result.stdout.split(separator: "\n").last.map(String.init))
-        let pattern = #/^engine=swift-inmemory records=8 seconds=[0-9.]+ rps=[0-9]+ patterns=5 rewards=5 purchases=5 malformed=6 threads=1 peak_rss_mb=[0-9.]+$/#
+        let pattern = #/^engine=swift-inmemory records=9 seconds=[0-9.]+ rps=[0-9]+ patterns=5 rewards=5 purchases=5 malformed=7 threads=1 peak_rss_mb=[0-9.]+$/#
         #expect(last.wholeMatch(of: pattern) != nil, "\(last)")
     }
 
@@ -338,7 +340,7 @@ struct ZMartCommandTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (file, bad) = try writeInput(in: folder)
-        let good = 11 - bad.count
+        let good = 12 - bad.count
         var pages: [String: (status: Int, body: String)] = [:]
         let result = try run(["--input", file.path, "--status-port", "0", "--progress-every", "0.2", "--json"]) { pid, stderr in
             func log() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }

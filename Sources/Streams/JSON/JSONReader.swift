@@ -568,6 +568,26 @@ public struct JSONReader {
                                reason: "missing key '\(name)'")
     }
 
+    /// The error to throw for a member whose value was read but breaks a rule of the type, for
+    /// example an amount that overflows.
+    ///
+    /// Its path is the object's path plus the key, its byte offset the start of the object (call
+    /// it right after ``readObject(_:)``), and its reason the one given, which must not quote the
+    /// value: errors are logged, and values may be personal data.
+    ///
+    /// ```swift
+    /// guard quantity > 0 else { throw reader.invalid("quantity", "must be positive") }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - key: The key, as declared by the type.
+    ///   - reason: What is wrong with the value.
+    public func invalid(_ key: StaticString, _ reason: String) -> JSONCodingError {
+        let name = key.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+        return JSONCodingError(path: "$" + JSONPathRenderer.declaredComponent(name), byteOffset: lastObjectStart,
+                               reason: reason)
+    }
+
     // MARK: documents
 
     /// Reads the root value with `read`, then requires the end of the document.
