@@ -86,7 +86,7 @@ struct InMemoryStreamsTests {
     /// `partition(i)`, counts them per minute in one window through a repartition topic, and
     /// returns the late records and the count of each minute.
     func countPerMinuteThroughARepartition(
-        partitions: Int32, records: Int, grace: Duration, partition: (Int) -> Int32
+        partitions: Int32, records: Int, grace: Duration, threads: Int = 1, partition: (Int) -> Int32
     ) throws -> (late: Int, counts: [Int64: Int64]) {
         let cluster = try cluster(partitions: partitions)
         try cluster.createTopic("per-minute", partitions: partitions)
@@ -102,7 +102,9 @@ struct InMemoryStreamsTests {
             .count(Materialized("per-minute", key: .string, value: .int64))
             .toStream()
             .to("per-minute", Produced(key: .windowed(.string, windowSize: .seconds(60)), value: Serde<Int64>.int64.optional))
-        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: StreamsConfig(applicationId: "app"))
+        var config = StreamsConfig(applicationId: "app")
+        config.numStreamThreads = threads
+        let streams = try InMemoryStreams(topology: try builder.build(), cluster: cluster, config: config)
         try streams.start()
         try streams.runUntilIdle()
         var counts: [Int64: Int64] = [:]
@@ -126,6 +128,27 @@ struct InMemoryStreamsTests {
         #expect(late == 0)
         #expect(counts.count == 100)
         #expect(counts.values.allSatisfy { $0 == 60 })
+    }
+
+    @Test(arguments: [2, 3])
+    func threadsKeepWithinTheSkewBoundSoARepartitionedWindowSeesNoLateRecords(threads: Int) throws {
+        // Each thread owns some of the eight partitions; the repartition topic gathers records
+        // from all of them. A thread running ahead at its own pace (or, with more threads than
+        // cores, one started after another finished) would put the others' records minutes
+        // behind stream time. Within the one-minute skew bound, a 5-minute grace covers it.
+        let (late, counts) = try countPerMinuteThroughARepartition(
+            partitions: 8, records: 12_000, grace: .seconds(300), threads: threads
+        ) { Int32($0 % 8) }
+        #expect(late == 0)
+        #expect(counts.count == 200)
+        #expect(counts.values.allSatisfy { $0 == 60 })
+    }
+
+    @Test func aNegativeThreadSkewIsRefused() {
+        var config = StreamsConfig(applicationId: "app")
+        config.maxThreadSkew = .seconds(-1)
+        let error = #expect(throws: StreamsError.self) { try config.validate() }
+        #expect(error?.message == "maxThreadSkew must not be negative")
     }
 
     @Test func unevenPartitionsAreReadInTimestampOrderSoNothingIsLateEvenWithoutGrace() throws {

@@ -34,6 +34,8 @@ public final class InMemoryStreams {
     public let config: StreamsConfig
     private let clock: @Sendable () -> Int64
     private let threads: [StreamThread]
+    /// Keeps the threads within ``StreamsConfig/maxThreadSkew`` of each other; `nil` with one.
+    private let alignment: ThreadTimeAlignment?
     private var tasks: [StreamTask] { threads.flatMap(\.tasks) }
     private var lastCommit: Int64 = 0
     /// The repartition topics, as named on the cluster.
@@ -81,8 +83,11 @@ public final class InMemoryStreams {
         self.clock = clock
         let resolve = topology.resolver(applicationId: config.applicationId)
         repartitionTopics = Set(topology.internalTopics.filter(topology.sourceTopics.contains).map(resolve))
+        let alignment = config.numStreamThreads > 1
+            ? config.maxThreadSkew.map { ThreadTimeAlignment(threads: config.numStreamThreads, maxSkew: $0) } : nil
+        self.alignment = alignment
         self.threads = (0..<config.numStreamThreads).map {
-            StreamThread(index: $0, cluster: cluster, config: config)
+            StreamThread(index: $0, cluster: cluster, config: config, alignment: alignment)
         }
         statusBoard = StatusBoard(applicationId: config.applicationId, topology: topology.describe())
     }
@@ -240,8 +245,23 @@ public final class InMemoryStreams {
         if threads.count == 1 { return try threads[0].runUntilIdle(maxPollRecords: maxPollRecords) }
         let results = ThreadResults(count: threads.count)
         let threads = self.threads
-        DispatchQueue.concurrentPerform(iterations: threads.count) { index in
-            results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
+        if let alignment {
+            // Aligned threads wait for each other, so each needs its own OS thread: a pool as
+            // wide as the cores would run some only after others finished.
+            alignment.reset()
+            let done = DispatchGroup()
+            for index in threads.indices {
+                done.enter()
+                Thread {
+                    results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
+                    done.leave()
+                }.start()
+            }
+            done.wait()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads.count) { index in
+                results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
+            }
         }
         return try results.all().reduce(0, +)
     }

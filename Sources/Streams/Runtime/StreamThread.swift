@@ -39,8 +39,14 @@ final class StreamThread: @unchecked Sendable {
     /// The thread's metrics; refreshed by the runtime between rounds.
     let metrics: StreamThreadMetrics
 
-    init(index: Int, cluster: InMemoryCluster, config: StreamsConfig) {
+    /// Shared with the instance's other threads (see ``StreamsConfig/maxThreadSkew``).
+    private let alignment: ThreadTimeAlignment?
+    /// With `alignment`: write the outputs once the head passes this (half the skew later).
+    @exclusivity(unchecked) private var flushAfter: Int64 = .max
+
+    init(index: Int, cluster: InMemoryCluster, config: StreamsConfig, alignment: ThreadTimeAlignment? = nil) {
         self.index = index
+        self.alignment = alignment
         self.cluster = cluster
         applicationId = config.applicationId
         name = "\(config.applicationId)-StreamThread-\(index + 1)"
@@ -66,6 +72,9 @@ final class StreamThread: @unchecked Sendable {
     /// Processes everything available now; outputs are written after every round.
     func runUntilIdle(maxPollRecords: Int) throws -> Int {
         var total = 0
+        // Done, the thread holds no one back.
+        defer { alignment?.publish(index, .max) }
+        flushAfter = .max
         while true {
             let round = try pollOnce(maxPollRecords: maxPollRecords)
             total += round
@@ -108,6 +117,7 @@ final class StreamThread: @unchecked Sendable {
         var read = 0
         while !cursors.isEmpty {
             let earliest = order.choose(among: cursors.count) { cursors[$0].cursor.timestamp }
+            if let alignment { try align(alignment, at: cursors[earliest].cursor.timestamp) }
             let index = cursors[earliest].input
             let task = cursors[earliest].task
             let source = cursors[earliest].source
@@ -126,6 +136,17 @@ final class StreamThread: @unchecked Sendable {
             }
         }
         return read
+    }
+
+    /// Waits for the threads behind, then writes the outputs held if the head moved half the
+    /// skew since the last write: what this thread sends a repartition topic reaches it near
+    /// the others' records of the same time, not a whole pass later.
+    private func align(_ alignment: ThreadTimeAlignment, at timestamp: Int64) throws {
+        alignment.align(index, at: timestamp)
+        guard timestamp > flushAfter || flushAfter == .max else { return }
+        if flushAfter != .max { try producer.flush() }
+        let half = alignment.maxSkew / 2
+        flushAfter = timestamp > .max - half ? .max - 1 : timestamp + half
     }
 
     private func reportGap(_ input: Input, _ first: Int64) {

@@ -28,6 +28,17 @@ public struct StreamsConfig: Sendable {
     public var numStreamThreads: Int = 1
     /// The most records fetched from one partition at a time.
     public var maxPollRecords: Int = 1000
+    /// How far, in event time, one stream thread may run ahead of the slowest of the
+    /// instance's threads (in-memory runtime); `nil` lets each go at its own pace.
+    ///
+    /// A repartition topic gathers records from the tasks of every thread. When one thread runs
+    /// ahead, its records reach the downstream tasks before the others' earlier ones, stream time
+    /// jumps, and a windowed aggregation drops the earlier records as late. With a bound, a
+    /// thread whose next record is later than the slowest thread's next by more than this waits
+    /// (at most a second per stall, see `max.task.idle.ms`), and writes its outputs at least
+    /// every half bound of event time. Keep it well below your windows' grace periods. One
+    /// minute by default; no effect with one thread.
+    public var maxThreadSkew: Duration? = .seconds(60)
     /// Where the runtime logs; records' keys and values are never logged.
     public var logger: Logger
     /// Where the runtime's metrics go (see ``StreamsMetricNames``); `nil`, the default, for
@@ -69,6 +80,9 @@ public struct StreamsConfig: Sendable {
         }
         guard metricsRefreshInterval > .zero else {
             throw StreamsError(.invalidConfiguration, "metricsRefreshInterval must be positive")
+        }
+        if let maxThreadSkew, maxThreadSkew < .zero {
+            throw StreamsError(.invalidConfiguration, "maxThreadSkew must not be negative")
         }
         guard maxPollRecords > 0 else {
             throw StreamsError(.invalidConfiguration, "maxPollRecords must be positive")
