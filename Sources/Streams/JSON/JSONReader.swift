@@ -563,9 +563,7 @@ public struct JSONReader {
     ///
     /// - Parameter key: The key, as declared by the type.
     public func missing(_ key: StaticString) -> JSONCodingError {
-        let name = key.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
-        return JSONCodingError(path: "$" + JSONPathRenderer.declaredComponent(name), byteOffset: lastObjectStart,
-                               reason: "missing key '\(name)'")
+        invalid(key, "missing key '\(key.withUTF8Buffer { String(decoding: $0, as: UTF8.self) })'")
     }
 
     /// The error to throw for a member whose value was read but breaks a rule of the type, for

@@ -245,6 +245,9 @@ public final class InMemoryStreams {
         if threads.count == 1 { return try threads[0].runUntilIdle(maxPollRecords: maxPollRecords) }
         let results = ThreadResults(count: threads.count)
         let threads = self.threads
+        let run: @Sendable (Int) -> Void = { index in
+            results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
+        }
         if let alignment {
             // Aligned threads wait for each other, so each needs its own OS thread: a pool as
             // wide as the cores would run some only after others finished.
@@ -253,15 +256,13 @@ public final class InMemoryStreams {
             for index in threads.indices {
                 done.enter()
                 Thread {
-                    results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
+                    run(index)
                     done.leave()
                 }.start()
             }
             done.wait()
         } else {
-            DispatchQueue.concurrentPerform(iterations: threads.count) { index in
-                results.set(index, Result { try threads[index].runUntilIdle(maxPollRecords: maxPollRecords) })
-            }
+            DispatchQueue.concurrentPerform(iterations: threads.count, execute: run)
         }
         return try results.all().reduce(0, +)
     }
